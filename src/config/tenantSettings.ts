@@ -1,0 +1,47 @@
+import Holidays from 'date-holidays';
+import { z } from 'zod';
+
+/** A tenant is one HubSpot portal (hub id). Every row in the database carries it. */
+export type TenantId = number;
+
+function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: value });
+    return value.includes('/') || value === 'UTC';
+  } catch {
+    return false;
+  }
+}
+
+/** Holiday calendars are date-holidays ids: a country ("US") or a country and state ("US-CA"), or "none". */
+function isHolidayCalendar(value: string): boolean {
+  if (value === 'none') return true;
+  const [country, state] = value.split('-');
+  if (!country) return false;
+  const countries = new Holidays().getCountries();
+  if (!(country in countries)) return false;
+  if (state === undefined) return true;
+  const states = new Holidays().getStates(country) ?? {};
+  return state in states;
+}
+
+/**
+ * Per-tenant settings, stored in PostgreSQL (tenants.settings) and validated on every read and write.
+ * - phiMode "minimum-necessary" (the default) sends no patient identifiers to HubSpot (DESIGN.md, privacy);
+ *   "sensitive-properties" may be chosen only where the portal has HubSpot's sensitive-data properties enabled.
+ */
+export const tenantSettingsSchema = z.object({
+  timeZone: z
+    .string()
+    .refine(isTimeZone, { message: 'must be an IANA time zone such as America/New_York' })
+    .default('America/New_York'),
+  holidayCalendar: z
+    .string()
+    .refine(isHolidayCalendar, { message: 'must be a holiday calendar such as US, US-CA, or none' })
+    .default('US'),
+  phiMode: z.enum(['minimum-necessary', 'sensitive-properties']).default('minimum-necessary'),
+});
+
+export type TenantSettings = z.infer<typeof tenantSettingsSchema>;
+
+export const defaultTenantSettings: TenantSettings = tenantSettingsSchema.parse({});

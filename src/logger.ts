@@ -1,0 +1,57 @@
+import pino, { type Logger } from 'pino';
+
+export type { Logger };
+
+/**
+ * Keys that may carry protected health information or secrets. Whatever object a log line carries, these are
+ * replaced before the line is written (DESIGN.md: logs never carry PHI).
+ */
+const sensitiveKeys = [
+  'patient',
+  'patientName',
+  'firstName',
+  'lastName',
+  'name',
+  'dateOfBirth',
+  'dob',
+  'birthDate',
+  'mrn',
+  'medicalRecordNumber',
+  'memberId',
+  'ssn',
+  'diagnosis',
+  'diagnoses',
+  'note',
+  'notes',
+  'address',
+  'phone',
+  'email',
+  'accessToken',
+  'authorization',
+  'password',
+  'secret',
+];
+
+export const redactPaths = [
+  ...sensitiveKeys,
+  ...sensitiveKeys.map((key) => `*.${key}`),
+  ...sensitiveKeys.map((key) => `*.*.${key}`),
+  'req.headers.authorization',
+  'req.headers["x-hubspot-signature-v3"]',
+];
+
+export interface LoggerOptions {
+  level?: string;
+  /** Where lines go; defaults to stdout. Tests pass a stream to read what was logged. */
+  destination?: pino.DestinationStream;
+}
+
+/** The one logger factory: structured JSON lines, PHI keys redacted. */
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const settings: pino.LoggerOptions = {
+    level: options.level ?? 'info',
+    base: { service: 'referralynx' },
+    redact: { paths: redactPaths, censor: '[redacted]' },
+  };
+  return options.destination ? pino(settings, options.destination) : pino(settings);
+}
