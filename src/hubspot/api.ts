@@ -1,0 +1,431 @@
+import { z } from 'zod';
+import type { HubSpot } from './client';
+import { HubSpotApiError } from './errors';
+
+/**
+ * Every HubSpot path the product uses lives in this file, so the move from the v1-v3 paths to HubSpot's
+ * date-versioned API (v1-v3 unsupported from September 2027) is local. Answers are validated with zod; unknown keys
+ * are kept (HubSpot adds fields over time).
+ */
+
+const enc = encodeURIComponent;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Account and token: https://developers.hubspot.com/docs/api-reference/account-account-information-v3/guide
+// https://developers.hubspot.com/docs/apps/legacy-apps/private-apps/overview (access-token-info)
+
+export const accountDetailsSchema = z
+  .object({ portalId: z.number(), timeZone: z.string().optional(), uiDomain: z.string().optional() })
+  .loose();
+
+export function getAccountDetails(hubspot: HubSpot) {
+  return hubspot.request({ method: 'GET', path: '/account-info/v3/details' }, accountDetailsSchema);
+}
+
+export const tokenInfoSchema = z
+  .object({ hubId: z.number(), appId: z.number().optional(), userId: z.number().optional(), scopes: z.array(z.string()) })
+  .loose();
+
+export function getAccessTokenInfo(hubspot: HubSpot, accessToken: string) {
+  return hubspot.request(
+    { method: 'POST', path: '/oauth/v2/private-apps/get/access-token-info', body: { tokenKey: accessToken } },
+    tokenInfoSchema,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Properties and groups: https://developers.hubspot.com/docs/api-reference/crm-properties-v3/guide
+
+export const propertyOptionSchema = z
+  .object({ label: z.string(), value: z.string(), displayOrder: z.number().optional(), hidden: z.boolean().optional() })
+  .loose();
+
+export const propertySchema = z
+  .object({
+    name: z.string(),
+    label: z.string(),
+    type: z.string(),
+    fieldType: z.string(),
+    groupName: z.string().optional(),
+    description: z.string().optional(),
+    options: z.array(propertyOptionSchema).optional(),
+    hasUniqueValue: z.boolean().optional(),
+    hubspotDefined: z.boolean().optional(),
+    archived: z.boolean().optional(),
+  })
+  .loose();
+
+export type HubSpotProperty = z.infer<typeof propertySchema>;
+export type PropertyOption = z.infer<typeof propertyOptionSchema>;
+
+/** What we send to create a property (a subset of HubSpot's PropertyCreate). */
+export interface PropertyDefinition {
+  name: string;
+  label: string;
+  type: 'string' | 'number' | 'date' | 'datetime' | 'enumeration' | 'bool';
+  fieldType: 'text' | 'textarea' | 'number' | 'date' | 'select' | 'radio' | 'checkbox' | 'booleancheckbox' | 'calculation_equation';
+  groupName?: string;
+  description?: string;
+  options?: PropertyOption[];
+  hasUniqueValue?: boolean;
+  formField?: boolean;
+  numberDisplayHint?: 'unformatted' | 'formatted' | 'currency' | 'percentage' | 'duration' | 'probability';
+}
+
+const resultsOf = <S extends z.ZodType>(item: S) => z.object({ results: z.array(item) }).loose();
+
+export async function listProperties(hubspot: HubSpot, objectType: string): Promise<HubSpotProperty[]> {
+  const page = await hubspot.request(
+    { method: 'GET', path: `/crm/v3/properties/${enc(objectType)}` },
+    resultsOf(propertySchema),
+  );
+  return page.results;
+}
+
+export function createProperty(hubspot: HubSpot, objectType: string, property: PropertyDefinition) {
+  return hubspot.request({ method: 'POST', path: `/crm/v3/properties/${enc(objectType)}`, body: property }, propertySchema);
+}
+
+/** Creates properties 100 per call (POST .../batch/create). */
+export async function createProperties(hubspot: HubSpot, objectType: string, properties: readonly PropertyDefinition[]) {
+  const created: HubSpotProperty[] = [];
+  for (const part of chunk(properties)) {
+    const answer = await hubspot.request(
+      { method: 'POST', path: `/crm/v3/properties/${enc(objectType)}/batch/create`, body: { inputs: part } },
+      resultsOf(propertySchema),
+    );
+    created.push(...answer.results);
+  }
+  return created;
+}
+
+export function updateProperty(
+  hubspot: HubSpot,
+  objectType: string,
+  name: string,
+  changes: Partial<Omit<PropertyDefinition, 'name' | 'hasUniqueValue'>>,
+) {
+  return hubspot.request(
+    { method: 'PATCH', path: `/crm/v3/properties/${enc(objectType)}/${enc(name)}`, body: changes },
+    propertySchema,
+  );
+}
+
+export const propertyGroupSchema = z
+  .object({ name: z.string(), label: z.string(), displayOrder: z.number().optional(), archived: z.boolean().optional() })
+  .loose();
+
+export async function listPropertyGroups(hubspot: HubSpot, objectType: string) {
+  const page = await hubspot.request(
+    { method: 'GET', path: `/crm/v3/properties/${enc(objectType)}/groups` },
+    resultsOf(propertyGroupSchema),
+  );
+  return page.results;
+}
+
+export function createPropertyGroup(hubspot: HubSpot, objectType: string, group: { name: string; label: string; displayOrder?: number }) {
+  return hubspot.request(
+    { method: 'POST', path: `/crm/v3/properties/${enc(objectType)}/groups`, body: group },
+    propertyGroupSchema,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Custom object schemas: https://developers.hubspot.com/docs/api-reference/crm-schemas-v3/guide
+
+export const objectSchemaSchema = z
+  .object({
+    id: z.string().optional(),
+    objectTypeId: z.string(),
+    name: z.string(),
+    fullyQualifiedName: z.string().optional(),
+    labels: z.object({ singular: z.string().optional(), plural: z.string().optional() }).loose().optional(),
+    primaryDisplayProperty: z.string().optional(),
+    secondaryDisplayProperties: z.array(z.string()).optional(),
+    searchableProperties: z.array(z.string()).optional(),
+    requiredProperties: z.array(z.string()).optional(),
+    properties: z.array(propertySchema).optional(),
+    associations: z
+      .array(
+        z
+          .object({
+            id: z.string(),
+            fromObjectTypeId: z.string(),
+            toObjectTypeId: z.string(),
+            name: z.string().optional(),
+          })
+          .loose(),
+      )
+      .optional(),
+    archived: z.boolean().optional(),
+  })
+  .loose();
+
+export type HubSpotObjectSchema = z.infer<typeof objectSchemaSchema>;
+
+export interface ObjectSchemaDefinition {
+  name: string;
+  labels: { singular: string; plural: string };
+  description?: string;
+  primaryDisplayProperty: string;
+  secondaryDisplayProperties: string[];
+  searchableProperties: string[];
+  requiredProperties: string[];
+  properties: PropertyDefinition[];
+  associatedObjects: string[];
+}
+
+export async function listObjectSchemas(hubspot: HubSpot): Promise<HubSpotObjectSchema[]> {
+  const page = await hubspot.request({ method: 'GET', path: '/crm-object-schemas/v3/schemas' }, resultsOf(objectSchemaSchema));
+  return page.results;
+}
+
+export function createObjectSchema(hubspot: HubSpot, definition: ObjectSchemaDefinition) {
+  return hubspot.request({ method: 'POST', path: '/crm-object-schemas/v3/schemas', body: definition }, objectSchemaSchema);
+}
+
+export function updateObjectSchema(
+  hubspot: HubSpot,
+  objectTypeId: string,
+  changes: Partial<Pick<ObjectSchemaDefinition, 'secondaryDisplayProperties' | 'searchableProperties' | 'requiredProperties' | 'primaryDisplayProperty'>>,
+) {
+  return hubspot.request(
+    { method: 'PATCH', path: `/crm-object-schemas/v3/schemas/${enc(objectTypeId)}`, body: changes },
+    objectSchemaSchema,
+  );
+}
+
+export function createSchemaAssociation(hubspot: HubSpot, fromObjectTypeId: string, toObjectTypeId: string, name: string) {
+  return hubspot.request(
+    {
+      method: 'POST',
+      path: `/crm-object-schemas/v3/schemas/${enc(fromObjectTypeId)}/associations`,
+      body: { fromObjectTypeId, toObjectTypeId, name },
+    },
+    z.object({ id: z.string() }).loose(),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Pipelines: https://developers.hubspot.com/docs/api-reference/crm-pipelines-v3/guide
+
+export const pipelineStageSchema = z
+  .object({
+    id: z.string(),
+    label: z.string(),
+    displayOrder: z.number(),
+    metadata: z.record(z.string(), z.unknown()).optional(),
+    archived: z.boolean().optional(),
+  })
+  .loose();
+
+export const pipelineSchema = z
+  .object({
+    id: z.string(),
+    label: z.string(),
+    displayOrder: z.number().optional(),
+    stages: z.array(pipelineStageSchema),
+    archived: z.boolean().optional(),
+  })
+  .loose();
+
+export type HubSpotPipeline = z.infer<typeof pipelineSchema>;
+
+export async function listPipelines(hubspot: HubSpot, objectType: string): Promise<HubSpotPipeline[]> {
+  const page = await hubspot.request({ method: 'GET', path: `/crm/v3/pipelines/${enc(objectType)}` }, resultsOf(pipelineSchema));
+  return page.results;
+}
+
+export interface PipelineStageDefinition {
+  label: string;
+  displayOrder: number;
+  metadata: Record<string, string>;
+}
+
+export function createPipeline(
+  hubspot: HubSpot,
+  objectType: string,
+  pipeline: { label: string; displayOrder: number; stages: PipelineStageDefinition[] },
+) {
+  return hubspot.request({ method: 'POST', path: `/crm/v3/pipelines/${enc(objectType)}`, body: pipeline }, pipelineSchema);
+}
+
+export function createPipelineStage(hubspot: HubSpot, objectType: string, pipelineId: string, stage: PipelineStageDefinition) {
+  return hubspot.request(
+    { method: 'POST', path: `/crm/v3/pipelines/${enc(objectType)}/${enc(pipelineId)}/stages`, body: stage },
+    pipelineStageSchema,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Association labels (v4): https://developers.hubspot.com/docs/api-reference/crm-associations-v4/guide
+
+export const associationLabelSchema = z
+  .object({ category: z.string(), typeId: z.number(), label: z.string().nullable().optional() })
+  .loose();
+
+export type AssociationLabel = z.infer<typeof associationLabelSchema>;
+
+export async function listAssociationLabels(hubspot: HubSpot, fromObjectType: string, toObjectType: string) {
+  const page = await hubspot.request(
+    { method: 'GET', path: `/crm/v4/associations/${enc(fromObjectType)}/${enc(toObjectType)}/labels` },
+    resultsOf(associationLabelSchema),
+  );
+  return page.results;
+}
+
+export async function createAssociationLabel(
+  hubspot: HubSpot,
+  fromObjectType: string,
+  toObjectType: string,
+  label: { label: string; name: string },
+) {
+  const page = await hubspot.request(
+    { method: 'POST', path: `/crm/v4/associations/${enc(fromObjectType)}/${enc(toObjectType)}/labels`, body: label },
+    resultsOf(associationLabelSchema),
+  );
+  return page.results;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Owners: https://developers.hubspot.com/docs/api-reference/crm-owners-v3/guide
+
+export const ownerSchema = z
+  .object({
+    id: z.string(),
+    email: z.string().optional(),
+    firstName: z.string().optional(),
+    lastName: z.string().optional(),
+    userId: z.number().nullable().optional(),
+    archived: z.boolean().optional(),
+  })
+  .loose();
+
+export async function listOwners(hubspot: HubSpot) {
+  const owners: z.infer<typeof ownerSchema>[] = [];
+  let after: string | undefined;
+  do {
+    const page = await hubspot.request(
+      { method: 'GET', path: '/crm/v3/owners', qs: { limit: 100, after } },
+      z.object({ results: z.array(ownerSchema), paging: z.object({ next: z.object({ after: z.string() }).loose().optional() }).loose().optional() }).loose(),
+    );
+    owners.push(...page.results);
+    after = page.paging?.next?.after;
+  } while (after);
+  return owners;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Objects, batch: https://developers.hubspot.com/docs/api-reference/crm-objects-v3/guide (batch endpoints take at
+// most 100 inputs; partial failures answer 207 with per-item errors)
+
+export const BATCH_LIMIT = 100;
+
+export const simpleObjectSchema = z
+  .object({
+    id: z.string(),
+    properties: z.record(z.string(), z.string().nullable()),
+    createdAt: z.string().optional(),
+    updatedAt: z.string().optional(),
+    archived: z.boolean().optional(),
+    new: z.boolean().optional(),
+  })
+  .loose();
+
+export type SimpleObject = z.infer<typeof simpleObjectSchema>;
+
+export const batchErrorSchema = z
+  .object({
+    status: z.string().optional(),
+    category: z.string().optional(),
+    message: z.string(),
+    context: z.record(z.string(), z.array(z.string())).optional(),
+  })
+  .loose();
+
+export type BatchItemError = z.infer<typeof batchErrorSchema>;
+
+const batchResponseSchema = z
+  .object({ status: z.string().optional(), results: z.array(simpleObjectSchema), errors: z.array(batchErrorSchema).optional() })
+  .loose();
+
+export interface UpsertInput {
+  /** The value of the unique id property (e.g. the EHR referral id). */
+  id: string;
+  properties: Record<string, string | number | boolean | null>;
+}
+
+export type ItemOutcome<T> =
+  | { input: T; ok: true; object: SimpleObject }
+  | { input: T; ok: false; error: { category: string; message: string } };
+
+/** Splits inputs into batches of at most `size`. */
+export function chunk<T>(items: readonly T[], size = BATCH_LIMIT): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
+}
+
+/**
+ * Upserts records by a unique property, 100 per call, and says for each input whether it was written.
+ * HubSpot rejects duplicate ids inside one batch, so the last write for an id wins before sending.
+ * A whole-batch rejection (400) marks every item of that batch failed; auth, scope and daily-limit errors stop it all.
+ * https://developers.hubspot.com/docs/api-reference/crm-objects-v3/batch/upsert-records
+ */
+export async function batchUpsert(
+  hubspot: HubSpot,
+  objectType: string,
+  idProperty: string,
+  inputs: readonly UpsertInput[],
+): Promise<ItemOutcome<UpsertInput>[]> {
+  const latest = new Map<string, UpsertInput>();
+  for (const input of inputs) latest.set(input.id, input);
+  const outcomes: ItemOutcome<UpsertInput>[] = [];
+  for (const part of chunk([...latest.values()])) {
+    const body = {
+      inputs: part.map((input) => ({
+        id: input.id,
+        idProperty,
+        properties: Object.fromEntries(
+          Object.entries(input.properties).map(([k, v]) => [k, v === null ? '' : String(v)]),
+        ),
+      })),
+    };
+    try {
+      const { body: answer } = await hubspot.send(
+        { method: 'POST', path: `/crm/v3/objects/${enc(objectType)}/batch/upsert`, body },
+        batchResponseSchema,
+      );
+      outcomes.push(...matchOutcomes(part, answer.results, answer.errors ?? [], (o) => o.properties[idProperty] ?? undefined));
+    } catch (error) {
+      if (!(error instanceof HubSpotApiError) || error.status !== 400 || error.constructor !== HubSpotApiError) throw error;
+      const failure = { category: error.category ?? 'VALIDATION_ERROR', message: error.body.message ?? error.message };
+      outcomes.push(...part.map((input) => ({ input, ok: false as const, error: failure })));
+    }
+  }
+  return outcomes;
+}
+
+/**
+ * Batch results come in no guaranteed order: match them to inputs by key. An input with no result is failed, with the
+ * error whose context names its key, or else the batch's first error.
+ */
+function matchOutcomes(
+  inputs: readonly UpsertInput[],
+  results: SimpleObject[],
+  errors: BatchItemError[],
+  keyOf: (object: SimpleObject) => string | undefined,
+): ItemOutcome<UpsertInput>[] {
+  const byKey = new Map(results.map((object) => [keyOf(object), object]));
+  return inputs.map((input) => {
+    const object = byKey.get(input.id);
+    if (object) return { input, ok: true as const, object };
+    const error =
+      errors.find((e) => Object.values(e.context ?? {}).some((values) => values.includes(input.id))) ?? errors[0];
+    return {
+      input,
+      ok: false as const,
+      error: { category: error?.category ?? 'UNKNOWN', message: error?.message ?? 'HubSpot returned no result for this item' },
+    };
+  });
+}

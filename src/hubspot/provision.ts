@@ -1,0 +1,301 @@
+import { z } from 'zod';
+import {
+  createAssociationLabel,
+  createObjectSchema,
+  createPipeline,
+  createPipelineStage,
+  createProperties,
+  createPropertyGroup,
+  createSchemaAssociation,
+  listAssociationLabels,
+  listObjectSchemas,
+  listPipelines,
+  listProperties,
+  listPropertyGroups,
+  updateObjectSchema,
+  updateProperty,
+  type HubSpotObjectSchema,
+  type ObjectSchemaDefinition,
+  type PropertyDefinition,
+} from './api';
+import type { HubSpot } from './client';
+import {
+  PROPERTY_GROUP,
+  REFERRAL_PIPELINE_LABEL,
+  admissionObject,
+  associationLabels,
+  referralObject,
+  referralPipelineStages,
+  standardObjectProperties,
+} from './dataModel';
+
+/** Standard object type ids: https://developers.hubspot.com/docs/guides/crm/understanding-the-crm#object-type-ids */
+const STANDARD_TYPE_IDS: Record<string, string> = { COMPANY: '0-2', CONTACT: '0-1', companies: '0-2', contacts: '0-1' };
+
+export interface ProvisionChange {
+  action: 'created' | 'completed';
+  target: string;
+}
+
+/** Where things are in the portal, saved per tenant so the sync need not ask again. */
+export const dataModelSchema = z.object({
+  referralObjectTypeId: z.string(),
+  admissionObjectTypeId: z.string(),
+  referralPipelineId: z.string(),
+  /** Pipeline stage id for each referral status. */
+  referralStageIds: z.record(z.string(), z.string()),
+  /** USER_DEFINED association type ids by label key (associationLabels in dataModel.ts). */
+  associationTypeIds: z.record(z.string(), z.number()),
+});
+
+export type DataModel = z.infer<typeof dataModelSchema>;
+
+export interface ProvisionResult {
+  changes: ProvisionChange[];
+  /** Things provisioning found in the portal and left alone because changing them could break someone's work. */
+  warnings: string[];
+  /** HubSpot calls that changed something (0 when the portal was already complete). */
+  writeCalls: number;
+  model: DataModel;
+}
+
+/**
+ * Creates or completes Referralynx's data model in a portal: custom objects, property group, properties, referral
+ * intake pipeline, association labels, and the scorecard properties on companies and contacts. Never deletes;
+ * never rewrites a label, description or option that a person edited; a second run makes no write calls.
+ */
+export async function provisionDataModel(hubspot: HubSpot): Promise<ProvisionResult> {
+  const writesBefore = hubspot.stats().writes;
+  const changes: ProvisionChange[] = [];
+  const warnings: string[] = [];
+  const note = (action: ProvisionChange['action'], target: string) => changes.push({ action, target });
+
+  const schemas = await listObjectSchemas(hubspot);
+  const referral = await ensureObjectSchema(hubspot, schemas, referralObject, note);
+  const admission = await ensureObjectSchema(hubspot, schemas, admissionObject, note);
+  await ensureSchemaAssociation(hubspot, admission, referral.objectTypeId, 'rlx_admission_to_referral', note);
+
+  const objectTypes: Array<{ objectType: string; label: string; properties: readonly PropertyDefinition[] }> = [
+    { objectType: referral.objectTypeId, label: 'Referral', properties: referralObject.properties },
+    { objectType: admission.objectTypeId, label: 'Admission', properties: admissionObject.properties },
+    ...standardObjectProperties.map((entry) => ({ ...entry, label: entry.objectType })),
+  ];
+  for (const { objectType, label, properties } of objectTypes) {
+    await ensurePropertyGroup(hubspot, objectType, label, note);
+    await ensureProperties(hubspot, objectType, label, properties, note, warnings);
+  }
+
+  await ensureSchemaDisplay(hubspot, referral, referralObject, note);
+  await ensureSchemaDisplay(hubspot, admission, admissionObject, note);
+
+  const pipeline = await ensureReferralPipeline(hubspot, referral.objectTypeId, note);
+
+  const typeIds: Record<string, string> = {
+    referral: referral.objectTypeId,
+    admission: admission.objectTypeId,
+    companies: '0-2',
+    contacts: '0-1',
+  };
+  const associationTypeIds: Record<string, number> = {};
+  for (const definition of associationLabels) {
+    const from = typeIds[definition.from] ?? definition.from;
+    const to = typeIds[definition.to] ?? definition.to;
+    associationTypeIds[definition.key] = await ensureAssociationLabel(hubspot, from, to, definition, note);
+  }
+
+  return {
+    changes,
+    warnings,
+    writeCalls: hubspot.stats().writes - writesBefore,
+    model: {
+      referralObjectTypeId: referral.objectTypeId,
+      admissionObjectTypeId: admission.objectTypeId,
+      referralPipelineId: pipeline.id,
+      referralStageIds: pipeline.stageIds,
+      associationTypeIds,
+    },
+  };
+}
+
+type Note = (action: ProvisionChange['action'], target: string) => void;
+
+function findSchema(schemas: HubSpotObjectSchema[], name: string): HubSpotObjectSchema | undefined {
+  return schemas.find((s) => !s.archived && (s.name === name || s.fullyQualifiedName?.endsWith(`_${name}`)));
+}
+
+/**
+ * A new object is created with only its required properties (they must exist at creation); the others are added
+ * by ensureProperties into the Referralynx group, the same path that completes an existing object.
+ */
+async function ensureObjectSchema(
+  hubspot: HubSpot,
+  schemas: HubSpotObjectSchema[],
+  definition: ObjectSchemaDefinition,
+  note: Note,
+): Promise<HubSpotObjectSchema> {
+  const label = definition.labels.singular;
+  let schema = findSchema(schemas, definition.name);
+  if (!schema) {
+    const required = new Set(definition.requiredProperties);
+    schema = await createObjectSchema(hubspot, {
+      ...definition,
+      properties: definition.properties
+        .filter((p) => required.has(p.name))
+        .map(({ groupName: _group, ...property }) => property),
+      searchableProperties: definition.searchableProperties.filter((name) => required.has(name)),
+      secondaryDisplayProperties: [],
+    });
+    note('created', `custom object ${label} (${schema.objectTypeId})`);
+  }
+  for (const target of definition.associatedObjects) {
+    const toId = STANDARD_TYPE_IDS[target] ?? target;
+    await ensureSchemaAssociation(hubspot, schema, toId, `${definition.name}_to_${target.toLowerCase()}`, note);
+  }
+  return schema;
+}
+
+async function ensureSchemaAssociation(
+  hubspot: HubSpot,
+  schema: HubSpotObjectSchema,
+  toObjectTypeId: string,
+  name: string,
+  note: Note,
+): Promise<void> {
+  const exists = (schema.associations ?? []).some(
+    (a) =>
+      (a.fromObjectTypeId === schema.objectTypeId && a.toObjectTypeId === toObjectTypeId) ||
+      (a.toObjectTypeId === schema.objectTypeId && a.fromObjectTypeId === toObjectTypeId),
+  );
+  if (exists) return;
+  const created = await createSchemaAssociation(hubspot, schema.objectTypeId, toObjectTypeId, name);
+  schema.associations = [
+    ...(schema.associations ?? []),
+    { id: created.id, fromObjectTypeId: schema.objectTypeId, toObjectTypeId, name },
+  ];
+  note('created', `association ${schema.labels?.singular ?? schema.name} -> ${toObjectTypeId}`);
+}
+
+/**
+ * Searchable and secondary display properties can only name existing properties, so they are set once the
+ * properties are there. What a person added stays; ours are appended.
+ */
+async function ensureSchemaDisplay(
+  hubspot: HubSpot,
+  schema: HubSpotObjectSchema,
+  definition: ObjectSchemaDefinition,
+  note: Note,
+): Promise<void> {
+  const searchable = schema.searchableProperties ?? [];
+  const secondary = schema.secondaryDisplayProperties ?? [];
+  const addSearchable = definition.searchableProperties.filter((name) => !searchable.includes(name));
+  const addSecondary = definition.secondaryDisplayProperties.filter((name) => !secondary.includes(name));
+  if (addSearchable.length === 0 && addSecondary.length === 0) return;
+  await updateObjectSchema(hubspot, schema.objectTypeId, {
+    searchableProperties: [...searchable, ...addSearchable],
+    secondaryDisplayProperties: [...secondary, ...addSecondary],
+  });
+  note('completed', `${definition.labels.singular} search and display properties: ${[...addSearchable, ...addSecondary].join(', ')}`);
+}
+
+async function ensurePropertyGroup(hubspot: HubSpot, objectType: string, label: string, note: Note): Promise<void> {
+  const groups = await listPropertyGroups(hubspot, objectType);
+  if (groups.some((g) => g.name === PROPERTY_GROUP.name)) return;
+  await createPropertyGroup(hubspot, objectType, PROPERTY_GROUP);
+  note('created', `property group "${PROPERTY_GROUP.label}" on ${label}`);
+}
+
+async function ensureProperties(
+  hubspot: HubSpot,
+  objectType: string,
+  label: string,
+  wanted: readonly PropertyDefinition[],
+  note: Note,
+  warnings: string[],
+): Promise<void> {
+  const existing = new Map((await listProperties(hubspot, objectType)).map((p) => [p.name, p]));
+  const missing: PropertyDefinition[] = [];
+  for (const property of wanted) {
+    const found = existing.get(property.name);
+    if (!found) {
+      missing.push(property);
+      continue;
+    }
+    if (found.type !== property.type) {
+      warnings.push(
+        `${label}.${property.name} is a ${found.type} property in HubSpot, Referralynx expects ${property.type}: left as it is; ` +
+          'values that do not fit will be refused until it is changed or removed by hand.',
+      );
+      continue;
+    }
+    if (property.options) {
+      // Options someone added by hand stay; ours that are missing are appended after them.
+      const have = new Set((found.options ?? []).map((o) => o.value));
+      const add = property.options.filter((o) => !have.has(o.value));
+      if (add.length > 0) {
+        const offset = found.options?.length ?? 0;
+        await updateProperty(hubspot, objectType, property.name, {
+          options: [...(found.options ?? []), ...add.map((o, i) => ({ ...o, displayOrder: offset + i }))],
+        });
+        note('completed', `${label}.${property.name}: ${add.length} option${add.length === 1 ? '' : 's'} added`);
+      }
+    }
+  }
+  if (missing.length > 0) await createProperties(hubspot, objectType, missing);
+  if (missing.length > 0) {
+    note(
+      existing.size > 0 && missing.length < wanted.length ? 'completed' : 'created',
+      `${missing.length} propert${missing.length === 1 ? 'y' : 'ies'} on ${label}: ${missing.map((p) => p.name).join(', ')}`,
+    );
+  }
+}
+
+async function ensureReferralPipeline(
+  hubspot: HubSpot,
+  objectTypeId: string,
+  note: Note,
+): Promise<{ id: string; stageIds: Record<string, string> }> {
+  const pipelines = await listPipelines(hubspot, objectTypeId);
+  let pipeline = pipelines.find((p) => !p.archived && p.label.toLowerCase() === REFERRAL_PIPELINE_LABEL.toLowerCase());
+  if (!pipeline) {
+    pipeline = await createPipeline(hubspot, objectTypeId, {
+      label: REFERRAL_PIPELINE_LABEL,
+      displayOrder: 0,
+      stages: referralPipelineStages.map(({ status: _status, ...stage }) => stage),
+    });
+    note('created', `pipeline "${REFERRAL_PIPELINE_LABEL}" with ${pipeline.stages.length} stages`);
+  }
+  const stageIds: Record<string, string> = {};
+  for (const wanted of referralPipelineStages) {
+    let stage = pipeline.stages.find((s) => !s.archived && s.label.toLowerCase() === wanted.label.toLowerCase());
+    if (!stage) {
+      const { status: _status, ...definition } = wanted;
+      stage = await createPipelineStage(hubspot, objectTypeId, pipeline.id, {
+        ...definition,
+        displayOrder: Math.max(-1, ...pipeline.stages.map((s) => s.displayOrder)) + 1,
+      });
+      pipeline.stages.push(stage);
+      note('completed', `pipeline "${pipeline.label}": stage "${wanted.label}" added`);
+    }
+    stageIds[wanted.status] = stage.id;
+  }
+  return { id: pipeline.id, stageIds };
+}
+
+async function ensureAssociationLabel(
+  hubspot: HubSpot,
+  fromObjectType: string,
+  toObjectType: string,
+  definition: { label: string; name: string },
+  note: Note,
+): Promise<number> {
+  const find = (labels: Awaited<ReturnType<typeof listAssociationLabels>>) =>
+    labels.find((l) => l.category === 'USER_DEFINED' && l.label === definition.label);
+  const existing = find(await listAssociationLabels(hubspot, fromObjectType, toObjectType));
+  if (existing) return existing.typeId;
+  await createAssociationLabel(hubspot, fromObjectType, toObjectType, definition);
+  note('created', `association label "${definition.label}" (${fromObjectType} -> ${toObjectType})`);
+  // The create answer may list both directions; read back the from->to one.
+  const created = find(await listAssociationLabels(hubspot, fromObjectType, toObjectType));
+  if (!created) throw new Error(`HubSpot did not list the association label "${definition.label}" after creating it`);
+  return created.typeId;
+}

@@ -1,0 +1,61 @@
+import { RollingWindowLimiter } from '../../src/hubspot/limiter';
+import { busiestWindow, virtualClock } from '../support/clock';
+
+describe('the rolling-window limiter', () => {
+  it('lets 1,000 requests through at 190 per 10 s without ever exceeding 190 in a rolling window', async () => {
+    const clock = virtualClock(0);
+    const limiter = new RollingWindowLimiter(190, 10_000, clock);
+    const granted: number[] = [];
+    await Promise.all(
+      Array.from({ length: 1000 }, () => limiter.acquire().then(() => granted.push(clock.now()))),
+    );
+    expect(granted).toHaveLength(1000);
+    expect(busiestWindow(granted, 10_000)).toBe(190);
+    // Waves of 190: grants 0-189 at t=0, 190-379 once the first wave leaves the window (10,001 ms), and so on;
+    // the 1,000th request is in the sixth wave: 5 x 10,001 ms.
+    expect(granted[189]).toBe(0);
+    expect(granted[190]).toBe(10_001);
+    expect(granted[999]).toBe(50_005);
+  });
+
+  it('keeps a margin so requests sent on the edge of a window cannot arrive inside it', async () => {
+    const clock = virtualClock(0);
+    const limiter = new RollingWindowLimiter(2, 1_000, clock, 250);
+    const granted: number[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      await limiter.acquire();
+      granted.push(clock.now());
+    }
+    expect(granted).toEqual([0, 0, 1_251]);
+  });
+
+  it('serves waiting requests in the order they asked', async () => {
+    const clock = virtualClock(0);
+    const limiter = new RollingWindowLimiter(1, 100, clock);
+    const order: number[] = [];
+    await Promise.all([0, 1, 2, 3].map((n) => limiter.acquire().then(() => order.push(n))));
+    expect(order).toEqual([0, 1, 2, 3]);
+  });
+
+  it('holds every request while paused after HubSpot said the budget is spent', async () => {
+    const clock = virtualClock(0);
+    const limiter = new RollingWindowLimiter(100, 10_000, clock);
+    await limiter.acquire();
+    limiter.pause(2_000);
+    await limiter.acquire();
+    expect(clock.now()).toBe(2_000);
+  });
+
+  it('lowers its limit to what the portal reports, never raises it', async () => {
+    const clock = virtualClock(0);
+    const limiter = new RollingWindowLimiter(5, 1_000, clock);
+    limiter.lowerLimit(10);
+    limiter.lowerLimit(2);
+    const granted: number[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      await limiter.acquire();
+      granted.push(clock.now());
+    }
+    expect(granted).toEqual([0, 0, 1_001]);
+  });
+});
