@@ -1,6 +1,6 @@
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import { ZodError } from 'zod';
-import type { Logger } from '../src/logger';
+import { describeErrorSafely, type Logger } from '../src/logger';
 import { HttpError, type ErrorBody } from './httpErrors';
 
 export interface ReadinessCheck {
@@ -85,7 +85,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
         },
       };
     } else {
-      logger.error({ err: error, method: req.method, path: req.path }, 'unexpected error');
+      logger.error({ error: describeErrorSafely(error), method: req.method, path: req.path }, 'unexpected error');
     }
     res.status(status).json(body);
   };

@@ -61,3 +61,21 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   }
   return pino(settings);
 }
+
+/**
+ * What of an unexpected error may be logged: its type, code and where it was thrown, not its message. Messages of
+ * library errors can quote data (a PostgreSQL unique violation quotes the key's value), and data may be PHI.
+ */
+export function describeErrorSafely(error: unknown): { type: string; code?: string; at: string[] } {
+  if (!(error instanceof Error)) return { type: typeof error, at: [] };
+  const code = (error as { code?: unknown }).code;
+  return {
+    type: error.name,
+    ...(typeof code === 'string' || typeof code === 'number' ? { code: String(code) } : {}),
+    at: (error.stack ?? '')
+      .split('\n')
+      .filter((line) => line.trimStart().startsWith('at '))
+      .slice(0, 8)
+      .map((line) => line.trim()),
+  };
+}

@@ -329,6 +329,7 @@ export const simpleObjectSchema = z
     updatedAt: z.string().optional(),
     archived: z.boolean().optional(),
     new: z.boolean().optional(),
+    objectWriteTraceId: z.string().optional(),
   })
   .loose();
 
@@ -383,9 +384,12 @@ export async function batchUpsert(
   const outcomes: ItemOutcome<UpsertInput>[] = [];
   for (const part of chunk([...latest.values()])) {
     const body = {
+      // With an objectWriteTraceId on every input HubSpot writes the valid ones and answers 207 with an error per
+      // failed input (tagged with its trace id); without, one bad input fails the whole batch.
       inputs: part.map((input) => ({
         id: input.id,
         idProperty,
+        objectWriteTraceId: input.id,
         properties: Object.fromEntries(
           Object.entries(input.properties).map(([k, v]) => [k, v === null ? '' : String(v)]),
         ),
@@ -396,7 +400,10 @@ export async function batchUpsert(
         { method: 'POST', path: `/crm/v3/objects/${enc(objectType)}/batch/upsert`, body },
         batchResponseSchema,
       );
-      outcomes.push(...matchOutcomes(part, answer.results, answer.errors ?? [], (o) => o.properties[idProperty] ?? undefined));
+      // An update's answer need not repeat the id property; the trace id we sent identifies the input.
+      outcomes.push(
+        ...matchOutcomes(part, answer.results, answer.errors ?? [], (o) => o.objectWriteTraceId ?? o.properties[idProperty] ?? undefined),
+      );
     } catch (error) {
       if (!(error instanceof HubSpotApiError) || error.status !== 400 || error.constructor !== HubSpotApiError) throw error;
       const failure = { category: error.category ?? 'VALIDATION_ERROR', message: error.body.message ?? error.message };

@@ -71,18 +71,20 @@ export async function provisionDataModel(hubspot: HubSpot): Promise<ProvisionRes
   const note = (action: ProvisionChange['action'], target: string) => changes.push({ action, target });
 
   const schemas = await listObjectSchemas(hubspot);
-  const referral = await ensureObjectSchema(hubspot, schemas, referralObject, note);
-  const admission = await ensureObjectSchema(hubspot, schemas, admissionObject, note);
-  await ensureSchemaAssociation(hubspot, admission, referral.objectTypeId, 'rlx_admission_to_referral', note);
+  const { schema: referral, created: newReferral } = await ensureObjectSchema(hubspot, schemas, referralObject, note);
+  const { schema: admission, created: newAdmission } = await ensureObjectSchema(hubspot, schemas, admissionObject, note);
+  await ensureSchemaAssociation(hubspot, admission, referral.objectTypeId, 'rlx_admission_to_referral', note, {
+    [referral.objectTypeId]: 'Referral',
+  });
 
-  const objectTypes: Array<{ objectType: string; label: string; properties: readonly PropertyDefinition[] }> = [
-    { objectType: referral.objectTypeId, label: 'Referral', properties: referralObject.properties },
-    { objectType: admission.objectTypeId, label: 'Admission', properties: admissionObject.properties },
-    ...standardObjectProperties.map((entry) => ({ ...entry, label: entry.objectType })),
+  const objectTypes: Array<{ objectType: string; label: string; properties: readonly PropertyDefinition[]; isNew: boolean }> = [
+    { objectType: referral.objectTypeId, label: 'Referral', properties: referralObject.properties, isNew: newReferral },
+    { objectType: admission.objectTypeId, label: 'Admission', properties: admissionObject.properties, isNew: newAdmission },
+    ...standardObjectProperties.map((entry) => ({ ...entry, label: entry.objectType, isNew: false })),
   ];
-  for (const { objectType, label, properties } of objectTypes) {
+  for (const { objectType, label, properties, isNew } of objectTypes) {
     await ensurePropertyGroup(hubspot, objectType, label, note);
-    await ensureProperties(hubspot, objectType, label, properties, note, warnings);
+    await ensureProperties(hubspot, objectType, label, properties, isNew, note, warnings);
   }
 
   await ensureSchemaDisplay(hubspot, referral, referralObject, note);
@@ -132,9 +134,10 @@ async function ensureObjectSchema(
   schemas: HubSpotObjectSchema[],
   definition: ObjectSchemaDefinition,
   note: Note,
-): Promise<HubSpotObjectSchema> {
+): Promise<{ schema: HubSpotObjectSchema; created: boolean }> {
   const label = definition.labels.singular;
   let schema = findSchema(schemas, definition.name);
+  const created = !schema;
   if (!schema) {
     const required = new Set(definition.requiredProperties);
     schema = await createObjectSchema(hubspot, {
@@ -151,7 +154,7 @@ async function ensureObjectSchema(
     const toId = STANDARD_TYPE_IDS[target] ?? target;
     await ensureSchemaAssociation(hubspot, schema, toId, `${definition.name}_to_${target.toLowerCase()}`, note);
   }
-  return schema;
+  return { schema, created };
 }
 
 async function ensureSchemaAssociation(
@@ -160,6 +163,7 @@ async function ensureSchemaAssociation(
   toObjectTypeId: string,
   name: string,
   note: Note,
+  typeNames: Record<string, string> = { '0-1': 'contacts', '0-2': 'companies' },
 ): Promise<void> {
   const exists = (schema.associations ?? []).some(
     (a) =>
@@ -172,7 +176,7 @@ async function ensureSchemaAssociation(
     ...(schema.associations ?? []),
     { id: created.id, fromObjectTypeId: schema.objectTypeId, toObjectTypeId, name },
   ];
-  note('created', `association ${schema.labels?.singular ?? schema.name} -> ${toObjectTypeId}`);
+  note('created', `association ${schema.labels?.singular ?? schema.name} -> ${typeNames[toObjectTypeId] ?? toObjectTypeId}`);
 }
 
 /**
@@ -209,6 +213,7 @@ async function ensureProperties(
   objectType: string,
   label: string,
   wanted: readonly PropertyDefinition[],
+  objectIsNew: boolean,
   note: Note,
   warnings: string[],
 ): Promise<void> {
@@ -243,7 +248,7 @@ async function ensureProperties(
   if (missing.length > 0) await createProperties(hubspot, objectType, missing);
   if (missing.length > 0) {
     note(
-      existing.size > 0 && missing.length < wanted.length ? 'completed' : 'created',
+      objectIsNew || missing.length === wanted.length ? 'created' : 'completed',
       `${missing.length} propert${missing.length === 1 ? 'y' : 'ies'} on ${label}: ${missing.map((p) => p.name).join(', ')}`,
     );
   }

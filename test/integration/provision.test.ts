@@ -1,0 +1,167 @@
+import { startSandbox, type RunningSandbox } from '../../server/sandbox';
+import {
+  createObjectSchema,
+  createProperty,
+  createPropertyGroup,
+  listAssociationLabels,
+  listObjectSchemas,
+  listPipelines,
+  listProperties,
+} from '../../src/hubspot/api';
+import { HubSpot } from '../../src/hubspot/client';
+import { referralObject } from '../../src/hubspot/dataModel';
+import { provisionDataModel } from '../../src/hubspot/provision';
+import { createTestDatabase, dropTestDatabase, type TestDatabase } from '../support/db';
+
+let db: TestDatabase;
+const running: RunningSandbox[] = [];
+
+beforeAll(async () => {
+  db = await createTestDatabase('provision');
+});
+afterAll(async () => {
+  await Promise.all(running.map((s) => s.close()));
+  await dropTestDatabase(db);
+});
+
+/** Each scenario gets a portal of its own in the same database. */
+async function portal(portalId: number) {
+  const sandbox = await startSandbox({ pool: db.pool, port: 0, portalId });
+  running.push(sandbox);
+  return { sandbox, hubspot: new HubSpot({ baseUrl: sandbox.url, accessToken: 'token' }) };
+}
+
+describe('provisioning the data model', () => {
+  it('creates everything in an empty portal, then a second run makes no write call', async () => {
+    const { sandbox, hubspot } = await portal(101);
+    const first = await provisionDataModel(hubspot);
+    const writesSeenBySandbox = sandbox.stats().writes;
+    expect(first.writeCalls).toBe(writesSeenBySandbox);
+    expect(first.writeCalls).toBeGreaterThan(0);
+    expect(first.warnings).toEqual([]);
+    expect(first.changes.map((c) => `${c.action} ${c.target}`)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^created custom object Referral \(2-\d+\)$/),
+        expect.stringMatching(/^created custom object Admission \(2-\d+\)$/),
+        'created pipeline "Referral intake" with 7 stages',
+        expect.stringMatching(/^created association label "Referral source"/),
+        expect.stringMatching(/^created association label "Referring clinician"/),
+        expect.stringMatching(/^created association label "Admitted from referral"/),
+        expect.stringMatching(/^created 13 properties on companies: rlx_referrals_30d, .*rlx_npi$/),
+        expect.stringMatching(/^created 13 properties on contacts: /),
+      ]),
+    );
+
+    // What a manager will find in the portal.
+    const schemas = await listObjectSchemas(hubspot);
+    const referral = schemas.find((s) => s.name === 'rlx_referral');
+    expect(referral?.labels).toMatchObject({ singular: 'Referral', plural: 'Referrals' });
+    expect(referral?.primaryDisplayProperty).toBe('rlx_referral_name');
+    expect(referral?.searchableProperties).toEqual(expect.arrayContaining(['rlx_referral_name', 'rlx_ehr_id']));
+    const referralProperties = await listProperties(hubspot, first.model.referralObjectTypeId);
+    expect(referralProperties.find((p) => p.name === 'rlx_ehr_id')?.hasUniqueValue).toBe(true);
+    expect(referralProperties.find((p) => p.name === 'rlx_status')?.options?.map((o) => o.value)).toEqual([
+      'received',
+      'pending_intake',
+      'accepted',
+      'soc_scheduled',
+      'admitted',
+      'non_admitted',
+      'cancelled',
+    ]);
+    const [pipeline] = await listPipelines(hubspot, first.model.referralObjectTypeId);
+    expect(pipeline?.stages.map((s) => s.label)).toEqual([
+      'Received',
+      'Pending intake',
+      'Accepted',
+      'SOC scheduled',
+      'Admitted',
+      'Non-admitted',
+      'Cancelled',
+    ]);
+    expect(first.model.referralStageIds.admitted).toBe(pipeline?.stages[4]?.id);
+    const labels = await listAssociationLabels(hubspot, first.model.referralObjectTypeId, '0-2');
+    expect(labels.find((l) => l.label === 'Referral source')?.typeId).toBe(first.model.associationTypeIds.referral_to_company);
+
+    sandbox.resetStats();
+    const second = await provisionDataModel(hubspot);
+    expect(second.changes).toEqual([]);
+    expect(second.writeCalls).toBe(0);
+    expect(sandbox.stats().writes).toBe(0);
+    expect(second.model).toEqual(first.model);
+  });
+
+  it('completes a portal someone edited by hand, keeping their changes', async () => {
+    const { hubspot } = await portal(102);
+    // An administrator got there first: an NPI property under their own label and group, a tier property with
+    // their own option, and a "last referral date" kept as text.
+    await createPropertyGroup(hubspot, 'companies', { name: 'provider_data', label: 'Provider data' });
+    await createProperty(hubspot, 'companies', {
+      name: 'rlx_npi',
+      label: 'Provider NPI',
+      type: 'string',
+      fieldType: 'text',
+      groupName: 'provider_data',
+    });
+    await createProperty(hubspot, 'companies', {
+      name: 'rlx_account_tier',
+      label: 'Tier',
+      type: 'enumeration',
+      fieldType: 'select',
+      groupName: 'provider_data',
+      options: [
+        { label: 'Platinum', value: 'platinum', displayOrder: 0 },
+        { label: 'A', value: 'A', displayOrder: 1 },
+      ],
+    });
+    await createProperty(hubspot, 'companies', {
+      name: 'rlx_last_referral_date',
+      label: 'Last referral',
+      type: 'string',
+      fieldType: 'text',
+      groupName: 'provider_data',
+    });
+
+    const result = await provisionDataModel(hubspot);
+    const companies = await listProperties(hubspot, 'companies');
+    const byName = new Map(companies.map((p) => [p.name, p]));
+    expect(byName.get('rlx_npi')).toMatchObject({ label: 'Provider NPI', groupName: 'provider_data', type: 'string' });
+    expect(byName.get('rlx_account_tier')?.label).toBe('Tier');
+    expect(byName.get('rlx_account_tier')?.options?.map((o) => o.value)).toEqual(['platinum', 'A', 'B', 'C', 'D']);
+    expect(byName.get('rlx_last_referral_date')?.type).toBe('string');
+    expect(byName.get('rlx_referrals_30d')?.groupName).toBe('referralynx');
+    expect(result.changes.map((c) => c.target)).toEqual(
+      expect.arrayContaining(['companies.rlx_account_tier: 3 options added', expect.stringMatching(/^10 properties on companies: /)]),
+    );
+    expect(result.warnings).toEqual([expect.stringMatching(/^companies\.rlx_last_referral_date is a string property in HubSpot, Referralynx expects date/)]);
+
+    const again = await provisionDataModel(hubspot);
+    expect(again.writeCalls).toBe(0);
+    expect(again.warnings).toHaveLength(1);
+  });
+
+  it('completes a Referral object made by an earlier install that lacks properties and display settings', async () => {
+    const { hubspot } = await portal(103);
+    await createObjectSchema(hubspot, {
+      ...referralObject,
+      properties: referralObject.properties
+        .filter((p) => referralObject.requiredProperties.includes(p.name))
+        .map(({ groupName: _group, ...property }) => property),
+      searchableProperties: ['rlx_referral_name'],
+      secondaryDisplayProperties: [],
+    });
+    const result = await provisionDataModel(hubspot);
+    const targets = result.changes.map((c) => `${c.action} ${c.target}`);
+    expect(targets.some((t) => t.startsWith('created custom object Referral'))).toBe(false);
+    expect(targets).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^created custom object Admission/),
+        expect.stringMatching(/^completed 12 properties on Referral: rlx_status, /),
+        'completed Referral search and display properties: rlx_ehr_id, rlx_status, rlx_business_line, rlx_received_at',
+      ]),
+    );
+    const referral = (await listObjectSchemas(hubspot)).find((s) => s.name === 'rlx_referral');
+    expect(referral?.searchableProperties).toEqual(['rlx_referral_name', 'rlx_ehr_id']);
+    expect(referral?.secondaryDisplayProperties).toEqual(['rlx_status', 'rlx_business_line', 'rlx_received_at']);
+  });
+});
