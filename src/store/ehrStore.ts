@@ -1,0 +1,284 @@
+import crypto from 'node:crypto';
+import type { TenantId } from '../config/tenantSettings';
+import { canonicalEvent, type CanonicalEvent } from '../domain/events';
+import { deriveCases, type AdmissionState, type ReferralState } from '../domain/referralLifecycle';
+import type { ParseOutcome } from '../ehr/types';
+import { inTransaction, type Pool, type PoolClient } from './postgres';
+
+export interface RawInput {
+  format: 'hl7v2' | 'fhir' | 'csv' | 'json';
+  feed: string;
+  /** The input as received, kept only if it is quarantined (it may hold PHI: stays in the database). */
+  payload: string;
+  /** Where it came from: "file.hl7#3", "export.csv:17", a listener and connection. */
+  position?: string;
+}
+
+export type RecordResult =
+  | { status: 'accepted'; newEvents: number; referrals: number; admissions: number }
+  | { status: 'duplicate' }
+  | { status: 'quarantined'; quarantineId: number; reason: string };
+
+export interface QuarantineEntry {
+  quarantineId: number;
+  format: RawInput['format'];
+  feed: string;
+  position: string | null;
+  reason: string;
+  receivedAt: Date;
+  retriedAt: Date | null;
+}
+
+/**
+ * Owns the SQL of EHR ingestion. Each input message is one transaction: its events appended (each once, by event
+ * id), the referral and admission state of the patients it touches derived again from all their events, or nothing
+ * at all. Messages about the same patient are serialised with a transaction-scoped advisory lock, so two server
+ * processes cannot derive from stale snapshots.
+ */
+export class EhrStore {
+  constructor(private readonly pool: Pool) {}
+
+  /** The tenant's patient hash key, created on first use. */
+  async patientHashKey(tenantId: TenantId): Promise<Buffer> {
+    const { rows } = await this.pool.query<{ key: Buffer }>(
+      `UPDATE tenants SET patient_hash_key = COALESCE(patient_hash_key, $2)
+       WHERE tenant_id = $1 RETURNING patient_hash_key AS key`,
+      [tenantId, crypto.randomBytes(32)],
+    );
+    const key = rows[0]?.key;
+    if (!key) throw new Error(`unknown tenant ${tenantId}`);
+    return key;
+  }
+
+  /** Stores what an adapter made of one input: its events, or the input in quarantine with the reason. */
+  async record(tenantId: TenantId, outcome: ParseOutcome, input: RawInput): Promise<RecordResult> {
+    if (!outcome.ok) return this.quarantine(tenantId, input, outcome.reason, outcome.messageKey, outcome.position);
+    const invalid = outcome.events
+      .map((event, index) => ({ index, check: canonicalEvent.safeParse(event) }))
+      .find(({ check }) => !check.success);
+    if (invalid && !invalid.check.success) {
+      const issue = invalid.check.error.issues[0];
+      return this.quarantine(
+        tenantId,
+        input,
+        `event ${invalid.index + 1} failed validation at ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? 'invalid'}`,
+        outcome.messageKey,
+      );
+    }
+    return inTransaction(this.pool, async (client) => {
+      const patients = [...new Set(outcome.events.map((e) => e.patientHash))].sort();
+      for (const patient of patients) {
+        await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`${tenantId}:${patient}`]);
+      }
+      const message = await client.query(
+        `INSERT INTO ehr_messages (tenant_id, message_key, format, feed, event_count) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (tenant_id, message_key) DO NOTHING`,
+        [tenantId, outcome.messageKey, input.format, input.feed, outcome.events.length],
+      );
+      if (message.rowCount === 0) return { status: 'duplicate' as const };
+      const newEvents = await this.appendEvents(client, tenantId, outcome.messageKey, outcome.events);
+      if (newEvents === 0) return { status: 'duplicate' as const };
+      const derived = await this.deriveAgain(client, tenantId, outcome.events);
+      return { status: 'accepted' as const, newEvents, ...derived };
+    });
+  }
+
+  private async appendEvents(
+    client: PoolClient,
+    tenantId: TenantId,
+    messageKey: string,
+    events: CanonicalEvent[],
+  ): Promise<number> {
+    if (events.length === 0) return 0;
+    const result = await client.query(
+      `INSERT INTO ehr_events (tenant_id, event_id, kind, occurred_at, patient_hash, referral_key, admission_key, message_key, body)
+       SELECT $1, e.body->>'eventId', e.body->>'kind', (e.body->>'occurredAt')::timestamptz, e.body->>'patientHash',
+              e.body->>'referralKey', e.body->>'admissionKey', $2, e.body
+       FROM jsonb_array_elements($3::jsonb) AS e(body)
+       ON CONFLICT (tenant_id, event_id) DO NOTHING`,
+      [tenantId, messageKey, JSON.stringify(events)],
+    );
+    return result.rowCount ?? 0;
+  }
+
+  /**
+   * Derives again every referral and admission of the patients (and keys) the new events touch, from all of their
+   * events, and writes the result.
+   */
+  private async deriveAgain(
+    client: PoolClient,
+    tenantId: TenantId,
+    events: CanonicalEvent[],
+  ): Promise<{ referrals: number; admissions: number }> {
+    const patients = [...new Set(events.map((e) => e.patientHash))];
+    const referralKeys = [...new Set(events.flatMap((e) => ('referralKey' in e && e.referralKey ? [e.referralKey] : [])))];
+    const admissionKeys = [...new Set(events.flatMap((e) => ('admissionKey' in e ? [e.admissionKey] : [])))];
+    const { rows } = await client.query<{ body: CanonicalEvent }>(
+      `SELECT body FROM ehr_events
+       WHERE tenant_id = $1
+         AND (patient_hash = ANY($2::text[]) OR referral_key = ANY($3::text[]) OR admission_key = ANY($4::text[]))`,
+      [tenantId, patients, referralKeys, admissionKeys],
+    );
+    const { referrals, admissions } = deriveCases(rows.map((row) => row.body));
+    await this.saveReferrals(client, tenantId, referrals);
+    await this.saveAdmissions(client, tenantId, admissions);
+    return { referrals: referrals.length, admissions: admissions.length };
+  }
+
+  private async saveReferrals(client: PoolClient, tenantId: TenantId, referrals: ReferralState[]): Promise<void> {
+    if (referrals.length === 0) return;
+    await client.query(
+      `INSERT INTO referrals (tenant_id, referral_key, patient_hash, status, received_at, referral_date, business_line,
+         payer_category, source_name, source_npi, clinician_npi, marketer_id, non_admit_reason, admission_key, soc_date,
+         first_visit_at, last_event_at, state, updated_at)
+       SELECT $1, s->>'referralKey', s->>'patientHash', s->>'status', (s->'facts'->>'receivedAt')::timestamptz,
+         (s->'facts'->>'referralDate')::date, s->'facts'->>'businessLine', s->'facts'->>'payerCategory',
+         s->'facts'->'referringOrganization'->>'name', s->'facts'->'referringOrganization'->>'npi',
+         s->'facts'->'referringPractitioner'->>'npi', s->'facts'->>'marketerId', s->>'nonAdmitReason',
+         s->>'admissionKey', (s->>'socDate')::date, (s->>'firstVisitAt')::timestamptz,
+         (s->>'lastEventAt')::timestamptz, s, now()
+       FROM jsonb_array_elements($2::jsonb) AS x(s)
+       ON CONFLICT (tenant_id, referral_key) DO UPDATE SET
+         patient_hash = EXCLUDED.patient_hash, status = EXCLUDED.status, received_at = EXCLUDED.received_at,
+         referral_date = EXCLUDED.referral_date, business_line = EXCLUDED.business_line,
+         payer_category = EXCLUDED.payer_category, source_name = EXCLUDED.source_name, source_npi = EXCLUDED.source_npi,
+         clinician_npi = EXCLUDED.clinician_npi, marketer_id = EXCLUDED.marketer_id,
+         non_admit_reason = EXCLUDED.non_admit_reason, admission_key = EXCLUDED.admission_key,
+         soc_date = EXCLUDED.soc_date, first_visit_at = EXCLUDED.first_visit_at, last_event_at = EXCLUDED.last_event_at,
+         state = EXCLUDED.state, updated_at = now()
+       WHERE referrals.state IS DISTINCT FROM EXCLUDED.state`,
+      [tenantId, JSON.stringify(referrals)],
+    );
+  }
+
+  private async saveAdmissions(client: PoolClient, tenantId: TenantId, admissions: AdmissionState[]): Promise<void> {
+    if (admissions.length === 0) return;
+    await client.query(
+      `INSERT INTO admissions (tenant_id, admission_key, referral_key, patient_hash, status, soc_date, discharge_date,
+         last_event_at, state, updated_at)
+       SELECT $1, s->>'admissionKey', s->>'referralKey', s->>'patientHash', s->>'status', (s->>'socDate')::date,
+         (s->>'dischargeDate')::date, (s->>'lastEventAt')::timestamptz, s, now()
+       FROM jsonb_array_elements($2::jsonb) AS x(s)
+       ON CONFLICT (tenant_id, admission_key) DO UPDATE SET
+         referral_key = EXCLUDED.referral_key, patient_hash = EXCLUDED.patient_hash, status = EXCLUDED.status,
+         soc_date = EXCLUDED.soc_date, discharge_date = EXCLUDED.discharge_date, last_event_at = EXCLUDED.last_event_at,
+         state = EXCLUDED.state, updated_at = now()
+       WHERE admissions.state IS DISTINCT FROM EXCLUDED.state`,
+      [tenantId, JSON.stringify(admissions)],
+    );
+  }
+
+  async quarantine(
+    tenantId: TenantId,
+    input: RawInput,
+    reason: string,
+    messageKey?: string,
+    position?: string,
+  ): Promise<RecordResult> {
+    const { rows } = await this.pool.query<{ quarantine_id: number }>(
+      `INSERT INTO ehr_quarantine (tenant_id, format, feed, position, message_key, reason, payload)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING quarantine_id`,
+      [tenantId, input.format, input.feed, position ?? input.position ?? null, messageKey ?? null, reason, input.payload],
+    );
+    return { status: 'quarantined', quarantineId: rows[0]?.quarantine_id ?? 0, reason };
+  }
+
+  /** Open quarantine entries, newest first, without their payloads. */
+  async listQuarantine(tenantId: TenantId, limit = 100): Promise<QuarantineEntry[]> {
+    const { rows } = await this.pool.query(
+      `SELECT quarantine_id, format, feed, position, reason, received_at, retried_at FROM ehr_quarantine
+       WHERE tenant_id = $1 AND resolved_at IS NULL ORDER BY received_at DESC, quarantine_id DESC LIMIT $2`,
+      [tenantId, limit],
+    );
+    return rows.map((row) => ({
+      quarantineId: row.quarantine_id,
+      format: row.format,
+      feed: row.feed,
+      position: row.position,
+      reason: row.reason,
+      receivedAt: row.received_at,
+      retriedAt: row.retried_at,
+    }));
+  }
+
+  /** The open entries to retry (all, or the ones named), with their payloads. */
+  async quarantinedInputs(tenantId: TenantId, ids?: number[]): Promise<Array<QuarantineEntry & { payload: string }>> {
+    const { rows } = await this.pool.query(
+      `SELECT quarantine_id, format, feed, position, reason, received_at, retried_at, payload FROM ehr_quarantine
+       WHERE tenant_id = $1 AND resolved_at IS NULL AND ($2::bigint[] IS NULL OR quarantine_id = ANY($2::bigint[]))
+       ORDER BY quarantine_id`,
+      [tenantId, ids ?? null],
+    );
+    return rows.map((row) => ({
+      quarantineId: row.quarantine_id,
+      format: row.format,
+      feed: row.feed,
+      position: row.position,
+      reason: row.reason,
+      receivedAt: row.received_at,
+      retriedAt: row.retried_at,
+      payload: row.payload,
+    }));
+  }
+
+  /** After a retry: resolved when it went through, otherwise the new reason is kept. */
+  async settleQuarantine(tenantId: TenantId, quarantineId: number, outcome: { resolved: boolean; reason?: string }): Promise<void> {
+    await this.pool.query(
+      `UPDATE ehr_quarantine SET retried_at = now(),
+         resolved_at = CASE WHEN $3 THEN now() ELSE NULL END, reason = COALESCE($4, reason)
+       WHERE tenant_id = $1 AND quarantine_id = $2`,
+      [tenantId, quarantineId, outcome.resolved, outcome.reason ?? null],
+    );
+  }
+
+  async listReferrals(tenantId: TenantId): Promise<ReferralState[]> {
+    const { rows } = await this.pool.query<{ state: ReferralState }>(
+      'SELECT state FROM referrals WHERE tenant_id = $1 ORDER BY received_at NULLS LAST, referral_key',
+      [tenantId],
+    );
+    return rows.map((row) => row.state);
+  }
+
+  async listAdmissions(tenantId: TenantId): Promise<AdmissionState[]> {
+    const { rows } = await this.pool.query<{ state: AdmissionState }>(
+      'SELECT state FROM admissions WHERE tenant_id = $1 ORDER BY soc_date NULLS LAST, admission_key',
+      [tenantId],
+    );
+    return rows.map((row) => row.state);
+  }
+
+  async counts(tenantId: TenantId): Promise<{ messages: number; events: number; referrals: number; admissions: number; quarantined: number }> {
+    const { rows } = await this.pool.query(
+      `SELECT (SELECT count(*) FROM ehr_messages WHERE tenant_id = $1) AS messages,
+              (SELECT count(*) FROM ehr_events WHERE tenant_id = $1) AS events,
+              (SELECT count(*) FROM referrals WHERE tenant_id = $1) AS referrals,
+              (SELECT count(*) FROM admissions WHERE tenant_id = $1) AS admissions,
+              (SELECT count(*) FROM ehr_quarantine WHERE tenant_id = $1 AND resolved_at IS NULL) AS quarantined`,
+      [tenantId],
+    );
+    const row = rows[0];
+    return {
+      messages: Number(row.messages),
+      events: Number(row.events),
+      referrals: Number(row.referrals),
+      admissions: Number(row.admissions),
+      quarantined: Number(row.quarantined),
+    };
+  }
+
+  async readCursor(tenantId: TenantId, feed: string): Promise<string | undefined> {
+    const { rows } = await this.pool.query<{ cursor: string }>(
+      'SELECT cursor FROM feed_cursors WHERE tenant_id = $1 AND feed = $2',
+      [tenantId, feed],
+    );
+    return rows[0]?.cursor;
+  }
+
+  async saveCursor(tenantId: TenantId, feed: string, cursor: string): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO feed_cursors (tenant_id, feed, cursor) VALUES ($1, $2, $3)
+       ON CONFLICT (tenant_id, feed) DO UPDATE SET cursor = EXCLUDED.cursor, updated_at = now()`,
+      [tenantId, feed, cursor],
+    );
+  }
+}
