@@ -24,8 +24,6 @@ export interface HubSpotOptions {
   requestsPer10s?: number;
   /** CRM search requests per second: 5 per app. */
   searchRequestsPerSecond?: number;
-  /** Slack added to each window so requests sent at its edge cannot arrive inside it. */
-  windowMarginMs?: number;
   retry?: Partial<RetryPolicy>;
   clock?: Clock;
   logger?: Logger;
@@ -130,9 +128,8 @@ export class HubSpot {
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger;
     this.retry = { ...defaultRetry, ...options.retry };
-    const margin = options.windowMarginMs ?? 250;
-    this.limiter = new RollingWindowLimiter(options.requestsPer10s ?? 190, 10_000, this.clock, margin);
-    this.searchLimiter = new RollingWindowLimiter(options.searchRequestsPerSecond ?? 5, 1_000, this.clock, margin / 5);
+    this.limiter = new RollingWindowLimiter(options.requestsPer10s ?? 190, 10_000, this.clock);
+    this.searchLimiter = new RollingWindowLimiter(options.searchRequestsPerSecond ?? 5, 1_000, this.clock);
     this.client = new Client({ accessToken: options.accessToken, basePath: this.baseUrl, numberOfApiCallRetries: 0 });
   }
 
@@ -154,10 +151,13 @@ export class HubSpot {
     let rateLimitedAttempts = 0;
     for (;;) {
       attempts += 1;
-      if (search) await this.searchLimiter.acquire();
-      await this.limiter.acquire();
+      const releaseSearch = search ? await this.searchLimiter.acquire() : undefined;
+      const release = await this.limiter.acquire();
       try {
-        const { status, text } = await this.once(spec);
+        const { status, text } = await this.once(spec).finally(() => {
+          release();
+          releaseSearch?.();
+        });
         const body: unknown = text === '' ? undefined : JSON.parse(text);
         const parsed = schema.safeParse(body);
         if (!parsed.success) {

@@ -1,16 +1,24 @@
 import type { Clock } from '../clock';
 
+/** Call when the request's answer has come back (or it failed): from then on its slot ages out of the window. */
+export type Release = () => void;
+
 /**
- * A rolling-window limiter: at most `limit` grants in any window of `windowMs`, plus `marginMs` of slack so that
- * requests sent on the edge of a window cannot arrive inside it at HubSpot (network latency varies).
- * HubSpot counts the 10-second limit over a rolling window (TEN_SECONDLY_ROLLING), so a fixed-window reservoir
- * could let twice the budget through across a boundary; a log of grant times cannot.
- * https://developers.hubspot.com/docs/guides/apps/api-usage/usage-details
+ * A rolling-window limiter: at most `limit` requests in any window of `windowMs`, as HubSpot counts them
+ * (TEN_SECONDLY_ROLLING is a rolling window, so a fixed-window reservoir could let twice the budget through across
+ * a boundary). https://developers.hubspot.com/docs/guides/apps/api-usage/usage-details
+ *
+ * A request holds its slot from the moment it is granted until `windowMs` after its answer came back. HubSpot
+ * counts a request when it arrives, which is after it was sent and before it was answered; counting it until an
+ * answer-anchored window ends is therefore never less than what HubSpot counts, however long the request travelled
+ * or waited in a busy event loop. It costs one round trip per window (2-3% at HubSpot's latencies).
  */
 export class RollingWindowLimiter {
-  private readonly grants: number[] = [];
+  /** Times answers came back, oldest first (release stamps the clock, which only moves forward). */
+  private readonly answered: number[] = [];
   private head = 0;
-  private readonly waiters: Array<() => void> = [];
+  private inFlight = 0;
+  private readonly waiters: Array<(release: Release) => void> = [];
   private pumping = false;
   private pausedUntil = 0;
 
@@ -18,11 +26,10 @@ export class RollingWindowLimiter {
     private limit: number,
     private readonly windowMs: number,
     private readonly clock: Clock,
-    private readonly marginMs = 0,
   ) {}
 
-  /** Resolves when a request may be sent; callers are served in arrival order. */
-  acquire(): Promise<void> {
+  /** Resolves when a request may be sent, with the function to call when it is answered; FIFO. */
+  acquire(): Promise<Release> {
     return new Promise((resolve) => {
       this.waiters.push(resolve);
       void this.pump();
@@ -39,19 +46,30 @@ export class RollingWindowLimiter {
     if (limit >= 1 && limit < this.limit) this.limit = limit;
   }
 
-  /** Grants given within the current window (for status pages and tests). */
-  inFlightWindow(): number {
+  /** Slots taken now: requests in flight and answers inside the window. */
+  used(): number {
     this.expire(this.clock.now());
-    return this.grants.length - this.head;
+    return this.inFlight + this.answered.length - this.head;
   }
 
   private expire(now: number): void {
-    const span = this.windowMs + this.marginMs;
-    while (this.head < this.grants.length && (this.grants[this.head] ?? 0) <= now - span) this.head += 1;
-    if (this.head > 1024 && this.head * 2 > this.grants.length) {
-      this.grants.splice(0, this.head);
+    while (this.head < this.answered.length && (this.answered[this.head] ?? 0) <= now - this.windowMs) this.head += 1;
+    if (this.head > 1024 && this.head * 2 > this.answered.length) {
+      this.answered.splice(0, this.head);
       this.head = 0;
     }
+  }
+
+  private grant(): Release {
+    this.inFlight += 1;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.inFlight -= 1;
+      this.answered.push(this.clock.now());
+      void this.pump();
+    };
   }
 
   private async pump(): Promise<void> {
@@ -64,14 +82,14 @@ export class RollingWindowLimiter {
           await this.clock.sleep(this.pausedUntil - now);
           continue;
         }
-        this.expire(now);
-        if (this.grants.length - this.head < this.limit) {
-          this.grants.push(now);
-          this.waiters.shift()?.();
+        if (this.used() < this.limit) {
+          this.waiters.shift()?.(this.grant());
           continue;
         }
-        const oldest = this.grants[this.head] ?? now;
-        await this.clock.sleep(oldest + this.windowMs + this.marginMs - now + 1);
+        const oldest = this.answered[this.head];
+        // Every slot is held by a request still in flight: its release wakes the pump.
+        if (oldest === undefined) return;
+        await this.clock.sleep(oldest + this.windowMs - now + 1);
       }
     } finally {
       this.pumping = false;

@@ -27,3 +27,28 @@ export function busiestWindow(times: readonly number[], windowMs: number): numbe
   }
   return most;
 }
+
+/** A clock that moves only when told: sleeps wake in time order as `advanceTo` passes their moment. */
+export function manualClock(start = 0): Clock & { advanceTo(at: number): Promise<void> } {
+  let now = start;
+  const timers: Array<{ at: number; wake: () => void }> = [];
+  const settle = () => new Promise((resolve) => setImmediate(resolve));
+  return {
+    now: () => now,
+    sleep: (ms: number) => new Promise<void>((wake) => timers.push({ at: now + Math.max(0, ms), wake })),
+    advanceTo: async (at: number) => {
+      await settle();
+      for (;;) {
+        timers.sort((a, b) => a.at - b.at);
+        const next = timers[0];
+        if (!next || next.at > at) break;
+        timers.shift();
+        now = next.at;
+        next.wake();
+        await settle();
+      }
+      now = at;
+      await settle();
+    },
+  };
+}
