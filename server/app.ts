@@ -1,4 +1,4 @@
-import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Router } from 'express';
 import { ZodError } from 'zod';
 import { describeErrorSafely, type Logger } from '../src/logger';
 import { HttpError, type ErrorBody } from './httpErrors';
@@ -12,6 +12,8 @@ export interface AppDependencies {
   logger: Logger;
   /** What /readyz asks: each passes or throws with a reason. */
   readiness: ReadinessCheck[];
+  /** Routers that read their own bodies (signed requests need the raw bytes), mounted before JSON parsing. */
+  rawBodyRoutes?: Array<{ path: string; router: Router }>;
 }
 
 /** Builds the Express app (no listen here: main and the tests listen themselves). */
@@ -19,6 +21,7 @@ export function buildApp(deps: AppDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(requestLog(deps.logger));
+  for (const { path, router } of deps.rawBodyRoutes ?? []) app.use(path, router);
   app.use(express.json({ limit: '1mb' }));
 
   app.get('/healthz', (_req, res) => {

@@ -1,16 +1,24 @@
+import fs from 'node:fs';
+import { Presets, SingleBar } from 'cli-progress';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, loadConfig, type AppConfig } from '../src/config/env';
 import { packageRoot, packageVersion } from '../src/config/packageRoot';
 import { tenantSettingsSchema } from '../src/config/tenantSettings';
 import { HubSpotApiError, HubSpotUnavailableError } from '../src/hubspot/errors';
 import { createLogger, type Logger } from '../src/logger';
-import { TenantRepository } from '../src/store/tenants';
+import { toPublicReferral } from '../src/domain/referralLifecycle';
+import { pollFhirFeed } from '../src/ehr/fhirFeed';
+import { Ingestor, listFiles, type Format, type IngestSummary } from '../src/ehr/ingest';
+import { EhrStore } from '../src/store/ehrStore';
+import type { Pool } from '../src/store/postgres';
+import { TenantRepository, type Tenant } from '../src/store/tenants';
 import { checkHubSpotProject } from './commands/checkProject';
 import { configureHubSpotProject } from './commands/configureProject';
 import { HubSpotProjectError } from './commands/hubspotProject';
 import { startSandbox } from './sandbox';
 import { StartupError, initAppServices, initDatabase } from './services';
-import { describeHubSpot, describeProvisioning, listen, provision } from './start';
+import { replayDemo } from './demo';
+import { describeHubSpot, describeProvisioning, listen, provision, startFeeds } from './start';
 
 const version = packageVersion();
 
@@ -40,11 +48,25 @@ async function startCommand(config: AppConfig): Promise<void> {
     say(`  HubSpot     ${describeHubSpot(services)}`);
     for (const line of describeProvisioning(await provision(services))) say(`  ${line}`);
     const server = await listen(services);
+    const feeds = await startFeeds(services);
     say(`  Server      ${server.url}`);
+    for (const line of feeds.lines) say(`  Feeds       ${line}`);
+    const { REFERRALYNX_DEMO: demo, REFERRALYNX_MLLP_PORT: mllpPort } = config.env;
+    if ((demo === 'on' || (demo === 'auto' && services.sandbox)) && feeds.mllpPort !== undefined) {
+      say('  Demo        replaying a year of the synthetic agency "Sunrise Home Health & Hospice" over MLLP and CSV…');
+      const replay = await replayDemo(services, feeds.mllpPort);
+      say(
+        `  Demo        ${replay.messages} HL7 messages (${replay.rejected} not acknowledged AA), a referral log of ${replay.csvRows} rows: ` +
+          `${replay.referrals} referrals, ${replay.admissions} admissions, ${replay.quarantined} in quarantine`,
+      );
+    } else if (demo === 'on' && mllpPort === 'off') {
+      say('  Demo        not replayed: it needs the MLLP listener (REFERRALYNX_MLLP_PORT is off)');
+    }
     say(`  Health      ${server.url}/healthz (alive)   ${server.url}/readyz (database and HubSpot reachable)`);
     say('Ready. Press Ctrl-C to stop.');
     const signal = await untilStopped();
     logger.info({ signal }, 'shutting down');
+    await feeds.close();
     await server.close();
   } finally {
     await services.shutdown();
@@ -93,20 +115,39 @@ async function sandboxCommand(
   await database.embedded?.stop();
 }
 
-async function settingsCommand(config: AppConfig, options: { portal?: number; set: string[] }): Promise<void> {
+/**
+ * Runs `work` against the database and one registered portal: the only one, or the one named with --portal.
+ * Commands that only read or feed the database need no HubSpot call.
+ */
+async function withTenant(
+  config: AppConfig,
+  portal: number | undefined,
+  work: (context: { pool: Pool; tenants: TenantRepository; tenant: Tenant; logger: Logger }) => Promise<void>,
+): Promise<void> {
   const logger = makeLogger(config);
   const database = await initDatabase(config, logger);
   try {
     const tenants = new TenantRepository(database.pool);
     const all = await tenants.list();
-    const tenant = options.portal === undefined ? (all.length === 1 ? all[0] : undefined) : all.find((t) => t.tenantId === options.portal);
+    const tenant = portal === undefined ? (all.length === 1 ? all[0] : undefined) : all.find((t) => t.tenantId === portal);
     if (!tenant) {
       throw new StartupError(
         all.length === 0
           ? 'No portal is registered yet: run `referralynx start` or `referralynx provision` first.'
-          : `Name the portal with --portal (one of ${all.map((t) => t.tenantId).join(', ')}).`,
+          : portal === undefined
+            ? `Name the portal with --portal (one of ${all.map((t) => t.tenantId).join(', ')}).`
+            : `Portal ${portal} is not registered here (registered: ${all.map((t) => t.tenantId).join(', ')}).`,
       );
     }
+    await work({ pool: database.pool, tenants, tenant, logger });
+  } finally {
+    await database.pool.end();
+    await database.embedded?.stop();
+  }
+}
+
+async function settingsCommand(config: AppConfig, options: { portal?: number; set: string[] }): Promise<void> {
+  await withTenant(config, options.portal, async ({ tenants, tenant }) => {
     let settings = tenant.settings;
     if (options.set.length > 0) {
       const changes: Record<string, string> = {};
@@ -125,10 +166,107 @@ async function settingsCommand(config: AppConfig, options: { portal?: number; se
     }
     say(`Settings of portal ${tenant.tenantId}:`);
     for (const [key, value] of Object.entries(settings)) say(`  ${key} = ${String(value)}`);
-  } finally {
-    await database.pool.end();
-    await database.embedded?.stop();
-  }
+  });
+}
+
+/** The summary an administrator reads after an import: counts, then each quarantine reason with its count. */
+export function describeSummary(summary: IngestSummary): string[] {
+  const lines = [
+    `${summary.accepted} accepted, ${summary.duplicates} duplicate${summary.duplicates === 1 ? '' : 's'}, ${summary.quarantined} quarantined`,
+  ];
+  const reasons = Object.entries(summary.reasons).sort((a, b) => b[1] - a[1]);
+  for (const [reason, count] of reasons.slice(0, 20)) lines.push(`  ${count} x ${reason}`);
+  if (reasons.length > 20) lines.push(`  … and ${reasons.length - 20} other reasons (referralynx quarantine list)`);
+  return lines;
+}
+
+async function ingestCommand(
+  config: AppConfig,
+  target: string,
+  options: { format?: Format; profile?: string; portal?: number },
+): Promise<void> {
+  if (!fs.existsSync(target)) throw new StartupError(`Nothing to ingest at ${target}: no such file or folder.`);
+  await withTenant(config, options.portal, async ({ pool, tenant }) => {
+    const ingestor = await Ingestor.forTenant(new EhrStore(pool), tenant);
+    const bar = process.stderr.isTTY
+      ? new SingleBar({ format: 'ingesting {bar} {value}/{total} files | {records} records', hideCursor: true }, Presets.shades_classic)
+      : undefined;
+    bar?.start(listFiles(target).length, 0, { records: 0 });
+    const summary = await ingestor.path(target, {
+      ...(options.format ? { format: options.format } : {}),
+      ...(options.profile ? { profile: options.profile } : {}),
+      onProgress: (progress) => bar?.update(progress.filesDone, { records: progress.records }),
+    });
+    bar?.stop();
+    for (const line of describeSummary(summary)) say(line);
+  });
+}
+
+async function referralsCommand(config: AppConfig, options: { portal?: number; json?: boolean }): Promise<void> {
+  await withTenant(config, options.portal, async ({ pool, tenant }) => {
+    const store = new EhrStore(pool);
+    const referrals = await store.listReferrals(tenant.tenantId);
+    if (options.json) {
+      // Derived state only: keys, statuses, dates, sources. The patient is a keyed hash; no PHI is printed.
+      say(JSON.stringify({ referrals: referrals.map(toPublicReferral), admissions: await store.listAdmissions(tenant.tenantId) }, null, 2));
+      return;
+    }
+    for (const r of referrals) {
+      say(
+        [r.referralKey, r.status, r.facts.receivedAt ?? '', r.facts.referringOrganization?.name ?? '(no source)', r.facts.businessLine ?? '']
+          .join('  '),
+      );
+    }
+    say(`${referrals.length} referral${referrals.length === 1 ? '' : 's'}`);
+  });
+}
+
+async function feedsCommand(config: AppConfig, action: 'secret' | 'poll-fhir', options: { portal?: number }): Promise<void> {
+  await withTenant(config, options.portal, async ({ pool, tenant }) => {
+    const store = new EhrStore(pool);
+    if (action === 'secret') {
+      say(`Ingest secret of portal ${tenant.tenantId} (sign pushes to /ingest/${tenant.tenantId}/json and /fhir with it):`);
+      say(await store.ingestSecret(tenant.tenantId));
+      return;
+    }
+    const { FHIR_BASE_URL: baseUrl, FHIR_AUTHORIZATION: authorization } = config.env;
+    if (!baseUrl) throw new StartupError('Set FHIR_BASE_URL (and FHIR_AUTHORIZATION if the server needs it) to poll a FHIR server.');
+    const summary = await pollFhirFeed(pool, store, await Ingestor.forTenant(store, tenant), {
+      baseUrl,
+      ...(authorization ? { headers: { Authorization: authorization } } : {}),
+    });
+    if (summary.skipped) {
+      say('Another process is polling this FHIR server right now; nothing done.');
+      return;
+    }
+    say(`${summary.pages} page${summary.pages === 1 ? '' : 's'} read from ${baseUrl}`);
+    for (const line of describeSummary(summary)) say(line);
+  });
+}
+
+async function quarantineCommand(
+  config: AppConfig,
+  action: 'list' | 'retry',
+  ids: string[],
+  options: { portal?: number },
+): Promise<void> {
+  await withTenant(config, options.portal, async ({ pool, tenant }) => {
+    const store = new EhrStore(pool);
+    if (action === 'list') {
+      const entries = await store.listQuarantine(tenant.tenantId, 500);
+      for (const e of entries) {
+        say(`#${e.quarantineId}  ${e.receivedAt.toISOString()}  ${e.format}  ${e.feed}  ${e.position ?? ''}  ${e.reason}`);
+      }
+      say(`${entries.length} quarantined`);
+      return;
+    }
+    const numbers = ids.map((id) => Number(id.replace(/^#/, '')));
+    if (numbers.some((n) => !Number.isSafeInteger(n))) throw new StartupError('quarantine retry takes entry numbers, e.g. 12 13, or none for all.');
+    const ingestor = await Ingestor.forTenant(store, tenant);
+    const summary = await ingestor.retryQuarantine(numbers.length > 0 ? numbers : undefined);
+    say(`${summary.resolved} resolved`);
+    for (const line of describeSummary(summary)) say(line);
+  });
 }
 
 async function hubspotProjectCommand(options: { publicUrl?: string; check?: boolean }): Promise<void> {
@@ -152,6 +290,9 @@ async function hubspotProjectCommand(options: { publicUrl?: string; check?: bool
     say('The HubSpot project is ready to upload (`hs project upload`).');
   }
 }
+
+const portalOption = () =>
+  new Option('--portal <id>', 'HubSpot portal id (needed when several are registered)').argParser(Number);
 
 type Runner = (work: (config: AppConfig) => Promise<void>) => Promise<void>;
 
@@ -187,9 +328,45 @@ export function buildProgram(run: Runner, runWithoutConfig: (work: () => Promise
   program
     .command('settings')
     .description("show or change a portal's settings (timeZone, holidayCalendar, phiMode)")
-    .addOption(new Option('--portal <id>', 'HubSpot portal id (needed when several are registered)').argParser(Number))
+    .addOption(portalOption())
     .option('--set <key=value...>', 'change a setting, e.g. --set timeZone=America/Chicago', [])
     .action((options: { portal?: number; set: string[] }) => run((config) => settingsCommand(config, options)));
+  program
+    .command('ingest')
+    .description('read EHR input: an HL7 v2 file, a FHIR JSON file, a CSV export, or a folder of them')
+    .argument('<path>', 'a file or a folder')
+    .addOption(new Option('--format <format>', 'instead of the file extension').choices(['hl7v2', 'fhir', 'csv', 'json']))
+    .option('--profile <name>', 'CSV mapping profile: a built-in name or a YAML/JSON file', 'generic')
+    .addOption(portalOption())
+    .action((target: string, options: { format?: Format; profile?: string; portal?: number }) =>
+      run((config) => ingestCommand(config, target, options)),
+    );
+  program
+    .command('referrals')
+    .description('the referrals and admissions derived from the feeds (no patient data)')
+    .argument('[action]', 'list', 'list')
+    .option('--json', 'print JSON')
+    .addOption(portalOption())
+    .action((_action: string, options: { portal?: number; json?: boolean }) => run((config) => referralsCommand(config, options)));
+  program
+    .command('feeds')
+    .description("EHR feeds: print the portal's ingest secret for signed pushes, or poll the FHIR server once")
+    .argument('<action>', 'secret or poll-fhir')
+    .addOption(portalOption())
+    .action((action: string, options: { portal?: number }) => {
+      if (action !== 'secret' && action !== 'poll-fhir') return runWithoutConfig(() => Promise.reject(new StartupError('feeds takes secret or poll-fhir.')));
+      return run((config) => feedsCommand(config, action, options));
+    });
+  program
+    .command('quarantine')
+    .description('input that could not be read: list it, or retry it after fixing a mapping')
+    .argument('<action>', 'list or retry')
+    .argument('[ids...]', 'entries to retry (all when none)')
+    .addOption(portalOption())
+    .action((action: string, ids: string[], options: { portal?: number }) => {
+      if (action !== 'list' && action !== 'retry') return runWithoutConfig(() => Promise.reject(new StartupError('quarantine takes list or retry.')));
+      return run((config) => quarantineCommand(config, action, ids, options));
+    });
   program
     .command('hubspot-project')
     .description("point the HubSpot project (hubspot-app/) at this server's public origin, and check it offline")

@@ -7,6 +7,8 @@ import type { Logger } from '../src/logger';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../src/store/embeddedPostgres';
 import { migrate } from '../src/store/migrate';
 import { createPool, describeConnectionError, ensureDatabase, type Pool } from '../src/store/postgres';
+import { Ingestor } from '../src/ehr/ingest';
+import { EhrStore } from '../src/store/ehrStore';
 import { TenantRepository, type Tenant } from '../src/store/tenants';
 import { startSandbox, type RunningSandbox } from './sandbox';
 
@@ -26,6 +28,9 @@ export interface AppServices {
   sandbox?: RunningSandbox;
   /** Where the database lives, for the start-up message ("embedded at ..." or the host of DATABASE_URL). */
   databaseDescription: string;
+  ehr: EhrStore;
+  /** Takes EHR input for the tenant from every feed. */
+  ingestor: Ingestor;
 }
 
 /** A start-up problem an administrator can fix; the CLI prints its message alone and exits non-zero. */
@@ -114,6 +119,7 @@ export async function initAppServices(
     const portal = await identifyPortal(hubspot, accessToken);
     const tenants = new TenantRepository(database.pool);
     const tenant = await tenants.ensure(portal.hubId);
+    const ehr = new EhrStore(database.pool);
     const services: AppServices = {
       config,
       logger,
@@ -123,6 +129,8 @@ export async function initAppServices(
       tenant,
       ...(sandbox ? { sandbox } : {}),
       databaseDescription: database.description,
+      ehr,
+      ingestor: await Ingestor.forTenant(ehr, tenant),
     };
     return { ...services, shutdown: cleanup };
   } catch (error) {

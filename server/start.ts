@@ -2,7 +2,13 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getAccountDetails } from '../src/hubspot/api';
 import { provisionDataModel, type ProvisionResult } from '../src/hubspot/provision';
+import { systemClock } from '../src/clock';
+import cron from 'node-cron';
+import { pollFhirFeed } from '../src/ehr/fhirFeed';
+import { startMllpListener } from '../src/ehr/hl7v2';
+import { describeErrorSafely } from '../src/logger';
 import { buildApp } from './app';
+import { ingestRoutes } from './routes/ingest';
 import type { AppServices } from './services';
 
 /** Provisions the portal's data model and records what it did and where things are. */
@@ -47,6 +53,16 @@ export async function listen(services: AppServices): Promise<RunningServer> {
   let lastHubSpotCheck = { at: 0, error: undefined as Error | undefined };
   const app = buildApp({
     logger: services.logger,
+    rawBodyRoutes: [
+      {
+        path: '/ingest',
+        router: ingestRoutes({
+          ingestorFor: async (portalId) => (portalId === services.tenant.tenantId ? services.ingestor : undefined),
+          secretFor: (portalId) => services.ehr.ingestSecret(portalId),
+          clock: systemClock,
+        }),
+      },
+    ],
     readiness: [
       {
         name: 'database',
@@ -85,5 +101,63 @@ export async function listen(services: AppServices): Promise<RunningServer> {
         server.close(() => resolve());
         server.closeIdleConnections();
       }),
+  };
+}
+
+export interface RunningFeeds {
+  lines: string[];
+  /** The port the MLLP listener got, when it runs. */
+  mllpPort?: number;
+  close(): Promise<void>;
+}
+
+/**
+ * The listeners EHR feeds connect to: the MLLP listener for HL7 v2 (an ACK per message: AA stored, AE quarantined
+ * with the reason in ERR). Pushes arrive on the HTTP server (/ingest); files through `referralynx ingest`.
+ */
+export async function startFeeds(services: AppServices): Promise<RunningFeeds> {
+  const lines: string[] = [];
+  const closers: Array<() => Promise<void>> = [];
+  let listeningOn: number | undefined;
+  const mllpPort = services.config.env.REFERRALYNX_MLLP_PORT;
+  if (mllpPort !== 'off') {
+    const host = services.config.env.HOST;
+    const listener = await startMllpListener({
+      port: mllpPort,
+      host,
+      logger: services.logger,
+      onMessage: async (text) => {
+        const result = await services.ingestor.message('hl7v2', text, `mllp:${mllpPort}`);
+        return result.status === 'quarantined' ? { code: 'AE', reason: result.reason } : { code: 'AA' };
+      },
+    });
+    listeningOn = listener.port;
+    lines.push(`HL7 v2 over MLLP on ${host}:${listener.port}`);
+    closers.push(() => listener.close());
+  }
+  const { FHIR_BASE_URL: fhirBaseUrl, FHIR_AUTHORIZATION: authorization, FHIR_POLL_SCHEDULE: schedule } = services.config.env;
+  if (fhirBaseUrl) {
+    const poll = () =>
+      pollFhirFeed(services.pool, services.ehr, services.ingestor, {
+        baseUrl: fhirBaseUrl,
+        ...(authorization ? { headers: { Authorization: authorization } } : {}),
+      });
+    // node-cron only triggers the run; the run takes an advisory lock so one process polls at a time.
+    const task = cron.schedule(schedule, () => {
+      poll().catch((error: unknown) => services.logger.error({ error: describeErrorSafely(error) }, 'FHIR poll failed'));
+    });
+    lines.push(`FHIR server ${fhirBaseUrl} polled on "${schedule}"`);
+    closers.push(async () => {
+      await task.stop();
+    });
+  }
+  const secretHint = `signed with the portal's ingest secret (referralynx feeds secret)`;
+  lines.push(`FHIR and JSON pushes at /ingest/${services.tenant.tenantId}/fhir and /ingest/${services.tenant.tenantId}/json, ${secretHint}`);
+  return {
+    lines,
+    ...(listeningOn === undefined ? {} : { mllpPort: listeningOn }),
+    close: async () => {
+      for (const close of closers) await close();
+    },
   };
 }

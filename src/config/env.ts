@@ -44,6 +44,16 @@ export const envSchema = z.object({
   /** The HTTPS origin HubSpot reaches the server at (cards' hubspot.fetch, webhooks). */
   PUBLIC_BASE_URL: z.preprocess((v) => (v === '' ? undefined : v), httpOrigin.optional()),
   REFERRALYNX_SANDBOX_PORT: port.default(3001),
+  /** The MLLP listener for HL7 v2 feeds (an interface engine connects here); "off" to run without it. */
+  REFERRALYNX_MLLP_PORT: z.union([z.literal('off'), port]).default(2575),
+  /** A FHIR R4 server to poll for ServiceRequest, Task, EpisodeOfCare, Encounter and Coverage changes. */
+  FHIR_BASE_URL: z.preprocess((v) => (v === '' ? undefined : v), httpOrigin.optional()),
+  /** The Authorization header value for that server, e.g. "Bearer eyJ…". */
+  FHIR_AUTHORIZATION: optionalString,
+  /** When to poll it (cron syntax, server time). */
+  FHIR_POLL_SCHEDULE: z.string().trim().min(9).default('*/5 * * * *'),
+  /** Replay the synthetic demo agency into the database at start: "auto" does it with the local sandbox only. */
+  REFERRALYNX_DEMO: z.enum(['auto', 'on', 'off']).default('auto'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** "pretty" for people at a terminal, "json" for log collectors; "auto" picks pretty when stdout is a terminal. */
   LOG_FORMAT: z.enum(['auto', 'pretty', 'json']).default('auto'),

@@ -99,7 +99,10 @@ export const referralFacts = z
     /** The agency's marketer or liaison as the EHR knows them (mapped to a HubSpot owner later). */
     marketerId: z.string().trim().min(1).max(100),
     branch: z.string().trim().min(1).max(100),
-    /** The patient's ZIP code, to check the service area (a 5-digit ZIP alone is not an identifier under HIPAA's safe harbor when the area is large; it is kept server-side). */
+    /**
+     * The patient's ZIP code, to check the service area. A five-digit ZIP is an identifier under HIPAA's Safe Harbor
+     * rule, so it stays on the server: listings and HubSpot get its first three digits at most (toPublicReferral).
+     */
     serviceZip: z.string().regex(/^\d{5}$/, 'must be a 5-digit ZIP code'),
   })
   .partial()

@@ -189,10 +189,12 @@ function isAdmissionEvent(event: CanonicalEvent): event is EventOf<AdmissionEven
 export function deriveReferral(
   events: readonly EventOf<ReferralEventKind>[],
   admissions: readonly AdmissionState[],
+  /** The admit events of those admissions: their facts take their place in time among the referral's own. */
+  admitEvents: readonly EventOf<'admission.admitted'>[] = [],
 ): ReferralState | undefined {
-  const sorted = [...events].sort(compareEvents);
-  const first = sorted[0];
+  const first = [...events].sort(compareEvents)[0];
   if (!first) return undefined;
+  const sorted = [...events, ...admitEvents].sort(compareEvents);
   const state: ReferralState = {
     referralKey: first.referralKey,
     patientHash: first.patientHash,
@@ -206,8 +208,10 @@ export function deriveReferral(
     state.status = status;
   };
   for (const event of sorted) {
-    state.lastEventAt = later(state.lastEventAt, event.occurredAt);
-    state.patientHash = event.patientHash;
+    if (event.kind !== 'admission.admitted') {
+      state.lastEventAt = later(state.lastEventAt, event.occurredAt);
+      state.patientHash = event.patientHash;
+    }
     switch (event.kind) {
       case 'referral.received':
         state.facts = mergeFacts(state.facts, event.facts);
@@ -232,6 +236,10 @@ export function deriveReferral(
         state.cancelledBy = event.cancelledBy;
         move('cancelled', event.occurredAt, event.eventId);
         break;
+      case 'admission.admitted':
+        // Facts only: whether the referral is admitted depends on the admission's state, below.
+        state.facts = mergeFacts(state.facts, event.facts);
+        break;
     }
   }
 
@@ -246,7 +254,6 @@ export function deriveReferral(
     state.admissionKey = admission.admissionKey;
     if (admission.socDate) state.socDate = admission.socDate;
     if (admission.firstVisitAt) state.firstVisitAt = admission.firstVisitAt;
-    state.facts = mergeFacts(state.facts, admission.facts);
     state.lastEventAt = later(state.lastEventAt, admission.lastEventAt);
   }
   return state;
@@ -309,10 +316,11 @@ export function deriveCases(events: readonly CanonicalEvent[]): { referrals: Ref
   const referrals = [...referralEvents.values()]
     .map((list) => {
       const key = list[0]?.referralKey;
-      return deriveReferral(
-        list,
-        admissions.filter((a) => a.referralKey === key),
+      const linked = admissions.filter((a) => a.referralKey === key);
+      const admits = linked.flatMap((a) =>
+        (admissionEvents.get(a.admissionKey) ?? []).filter((e): e is EventOf<'admission.admitted'> => e.kind === 'admission.admitted'),
       );
+      return deriveReferral(list, linked, admits);
     })
     .filter((r): r is ReferralState => r !== undefined);
   const byKey = (a: { referralKey?: string; admissionKey?: string }) => a.referralKey ?? a.admissionKey ?? '';
@@ -320,4 +328,13 @@ export function deriveCases(events: readonly CanonicalEvent[]): { referrals: Ref
     referrals: referrals.sort((a, b) => byKey(a).localeCompare(byKey(b))),
     admissions: admissions.sort((a, b) => a.admissionKey.localeCompare(b.admissionKey)),
   };
+}
+
+/**
+ * A referral as it may be shown outside the server (CLI listings, cards): the patient hash stays (it identifies no
+ * one without the tenant's key), the five-digit service ZIP is cut to its first three digits (HIPAA Safe Harbor).
+ */
+export function toPublicReferral(state: ReferralState): ReferralState & { facts: { serviceZip3?: string } } {
+  const { serviceZip, ...facts } = state.facts;
+  return { ...state, facts: { ...facts, ...(serviceZip ? { serviceZip3: serviceZip.slice(0, 3) } : {}) } };
 }

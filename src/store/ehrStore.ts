@@ -15,7 +15,7 @@ export interface RawInput {
 }
 
 export type RecordResult =
-  | { status: 'accepted'; newEvents: number; referrals: number; admissions: number }
+  | { status: 'accepted'; newEvents: number }
   | { status: 'duplicate' }
   | { status: 'quarantined'; quarantineId: number; reason: string };
 
@@ -50,55 +50,108 @@ export class EhrStore {
     return key;
   }
 
-  /** Stores what an adapter made of one input: its events, or the input in quarantine with the reason. */
-  async record(tenantId: TenantId, outcome: ParseOutcome, input: RawInput): Promise<RecordResult> {
-    if (!outcome.ok) return this.quarantine(tenantId, input, outcome.reason, outcome.messageKey, outcome.position);
-    const invalid = outcome.events
-      .map((event, index) => ({ index, check: canonicalEvent.safeParse(event) }))
-      .find(({ check }) => !check.success);
-    if (invalid && !invalid.check.success) {
-      const issue = invalid.check.error.issues[0];
-      return this.quarantine(
-        tenantId,
-        input,
-        `event ${invalid.index + 1} failed validation at ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? 'invalid'}`,
-        outcome.messageKey,
-      );
-    }
-    return inTransaction(this.pool, async (client) => {
-      const patients = [...new Set(outcome.events.map((e) => e.patientHash))].sort();
-      for (const patient of patients) {
-        await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`${tenantId}:${patient}`]);
-      }
-      const message = await client.query(
-        `INSERT INTO ehr_messages (tenant_id, message_key, format, feed, event_count) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (tenant_id, message_key) DO NOTHING`,
-        [tenantId, outcome.messageKey, input.format, input.feed, outcome.events.length],
-      );
-      if (message.rowCount === 0) return { status: 'duplicate' as const };
-      const newEvents = await this.appendEvents(client, tenantId, outcome.messageKey, outcome.events);
-      if (newEvents === 0) return { status: 'duplicate' as const };
-      const derived = await this.deriveAgain(client, tenantId, outcome.events);
-      return { status: 'accepted' as const, newEvents, ...derived };
-    });
+  /** The secret that signs pushes to /ingest, created on first use. */
+  async ingestSecret(tenantId: TenantId): Promise<string> {
+    const { rows } = await this.pool.query<{ secret: string }>(
+      `UPDATE tenants SET ingest_secret = COALESCE(ingest_secret, $2)
+       WHERE tenant_id = $1 RETURNING ingest_secret AS secret`,
+      [tenantId, crypto.randomBytes(32).toString('base64url')],
+    );
+    const secret = rows[0]?.secret;
+    if (!secret) throw new Error(`unknown tenant ${tenantId}`);
+    return secret;
   }
 
+  /** Stores what an adapter made of one input: its events, or the input in quarantine with the reason. */
+  async record(tenantId: TenantId, outcome: ParseOutcome, input: RawInput): Promise<RecordResult> {
+    const [result] = await this.recordMany(tenantId, [{ outcome, input }]);
+    if (!result) throw new Error('recordMany returned no result');
+    return result;
+  }
+
+  /**
+   * Stores many inputs (rows of one CSV export, messages of one file) in one transaction: each input's events are
+   * kept or dropped whole, and the cases they touch are derived once. Refused inputs go to quarantine.
+   */
+  async recordMany(tenantId: TenantId, items: ReadonlyArray<{ outcome: ParseOutcome; input: RawInput }>): Promise<RecordResult[]> {
+    const results: RecordResult[] = new Array(items.length);
+    const accepted: Array<{ index: number; messageKey: string; events: CanonicalEvent[]; input: RawInput }> = [];
+    for (const [index, { outcome, input }] of items.entries()) {
+      if (!outcome.ok) {
+        results[index] = await this.quarantine(tenantId, input, outcome.reason, outcome.messageKey, outcome.position);
+        continue;
+      }
+      const invalid = outcome.events
+        .map((event, position) => ({ position, check: canonicalEvent.safeParse(event) }))
+        .find(({ check }) => !check.success);
+      if (invalid && !invalid.check.success) {
+        const issue = invalid.check.error.issues[0];
+        const reason = `event ${invalid.position + 1} failed validation at ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? 'invalid'}`;
+        results[index] = await this.quarantine(tenantId, input, reason, outcome.messageKey);
+        continue;
+      }
+      accepted.push({ index, messageKey: outcome.messageKey, events: outcome.events, input });
+    }
+    if (accepted.length === 0) return results;
+
+    const stored = await inTransaction(this.pool, async (client) => {
+      const patients = [...new Set(accepted.flatMap((m) => m.events.map((e) => e.patientHash)))];
+      // Locks taken in one order by every transaction, so two processes cannot deadlock.
+      await client.query(
+        `SELECT pg_advisory_xact_lock(h) FROM (SELECT hashtextextended($1 || ':' || p, 0) AS h FROM unnest($2::text[]) AS p ORDER BY 1) AS keys`,
+        [String(tenantId), patients],
+      );
+      const { rows: fresh } = await client.query<{ message_key: string }>(
+        `INSERT INTO ehr_messages (tenant_id, message_key, format, feed, event_count)
+         SELECT $1, m->>'key', m->>'format', m->>'feed', (m->>'count')::int FROM jsonb_array_elements($2::jsonb) AS x(m)
+         ON CONFLICT (tenant_id, message_key) DO NOTHING RETURNING message_key`,
+        [
+          tenantId,
+          JSON.stringify(
+            uniqueBy(accepted, (m) => m.messageKey).map((m) => ({
+              key: m.messageKey,
+              format: m.input.format,
+              feed: m.input.feed,
+              count: m.events.length,
+            })),
+          ),
+        ],
+      );
+      const freshKeys = new Set(fresh.map((row) => row.message_key));
+      const firstOfKey = new Map<string, number>();
+      for (const m of accepted) if (!firstOfKey.has(m.messageKey)) firstOfKey.set(m.messageKey, m.index);
+      const toAppend = accepted.filter((m) => freshKeys.has(m.messageKey) && firstOfKey.get(m.messageKey) === m.index);
+      const appended = await this.appendEvents(client, tenantId, toAppend);
+      const newEvents = toAppend.flatMap((m) => m.events).filter((e) => appended.has(e.eventId));
+      if (newEvents.length > 0) await this.deriveAgain(client, tenantId, newEvents);
+      return { toAppend, appended };
+    });
+
+    const appendedBy = new Map(stored.toAppend.map((m) => [m.index, m.events.filter((e) => stored.appended.has(e.eventId)).length]));
+    for (const m of accepted) {
+      const count = appendedBy.get(m.index) ?? 0;
+      results[m.index] = count > 0 ? { status: 'accepted', newEvents: count } : { status: 'duplicate' };
+    }
+    return results;
+  }
+
+  /** Appends the messages' events, each once; returns the ids of the events that were new. */
   private async appendEvents(
     client: PoolClient,
     tenantId: TenantId,
-    messageKey: string,
-    events: CanonicalEvent[],
-  ): Promise<number> {
-    if (events.length === 0) return 0;
-    const result = await client.query(
+    messages: ReadonlyArray<{ messageKey: string; events: CanonicalEvent[] }>,
+  ): Promise<Set<string>> {
+    const rows = messages.flatMap((m) => m.events.map((event) => ({ messageKey: m.messageKey, event })));
+    if (rows.length === 0) return new Set();
+    const result = await client.query<{ event_id: string }>(
       `INSERT INTO ehr_events (tenant_id, event_id, kind, occurred_at, patient_hash, referral_key, admission_key, message_key, body)
-       SELECT $1, e.body->>'eventId', e.body->>'kind', (e.body->>'occurredAt')::timestamptz, e.body->>'patientHash',
-              e.body->>'referralKey', e.body->>'admissionKey', $2, e.body
-       FROM jsonb_array_elements($3::jsonb) AS e(body)
-       ON CONFLICT (tenant_id, event_id) DO NOTHING`,
-      [tenantId, messageKey, JSON.stringify(events)],
+       SELECT $1, r->'event'->>'eventId', r->'event'->>'kind', (r->'event'->>'occurredAt')::timestamptz,
+              r->'event'->>'patientHash', r->'event'->>'referralKey', r->'event'->>'admissionKey', r->>'messageKey', r->'event'
+       FROM jsonb_array_elements($2::jsonb) AS x(r)
+       ON CONFLICT (tenant_id, event_id) DO NOTHING RETURNING event_id`,
+      [tenantId, JSON.stringify(rows)],
     );
-    return result.rowCount ?? 0;
+    return new Set(result.rows.map((row) => row.event_id));
   }
 
   /**
@@ -109,7 +162,7 @@ export class EhrStore {
     client: PoolClient,
     tenantId: TenantId,
     events: CanonicalEvent[],
-  ): Promise<{ referrals: number; admissions: number }> {
+  ): Promise<void> {
     const patients = [...new Set(events.map((e) => e.patientHash))];
     const referralKeys = [...new Set(events.flatMap((e) => ('referralKey' in e && e.referralKey ? [e.referralKey] : [])))];
     const admissionKeys = [...new Set(events.flatMap((e) => ('admissionKey' in e ? [e.admissionKey] : [])))];
@@ -122,7 +175,6 @@ export class EhrStore {
     const { referrals, admissions } = deriveCases(rows.map((row) => row.body));
     await this.saveReferrals(client, tenantId, referrals);
     await this.saveAdmissions(client, tenantId, admissions);
-    return { referrals: referrals.length, admissions: admissions.length };
   }
 
   private async saveReferrals(client: PoolClient, tenantId: TenantId, referrals: ReferralState[]): Promise<void> {
@@ -176,9 +228,22 @@ export class EhrStore {
     position?: string,
   ): Promise<RecordResult> {
     const { rows } = await this.pool.query<{ quarantine_id: number }>(
-      `INSERT INTO ehr_quarantine (tenant_id, format, feed, position, message_key, reason, payload)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING quarantine_id`,
-      [tenantId, input.format, input.feed, position ?? input.position ?? null, messageKey ?? null, reason, input.payload],
+      `INSERT INTO ehr_quarantine (tenant_id, format, feed, position, message_key, reason, payload, payload_sha)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (tenant_id, format, feed, payload_sha) WHERE resolved_at IS NULL DO UPDATE SET
+         seen_count = ehr_quarantine.seen_count + 1, last_seen_at = now(), reason = EXCLUDED.reason,
+         position = EXCLUDED.position
+       RETURNING quarantine_id`,
+      [
+        tenantId,
+        input.format,
+        input.feed,
+        position ?? input.position ?? null,
+        messageKey ?? null,
+        reason,
+        input.payload,
+        crypto.createHash('sha256').update(input.payload).digest('hex'),
+      ],
     );
     return { status: 'quarantined', quarantineId: rows[0]?.quarantine_id ?? 0, reason };
   }
@@ -281,4 +346,14 @@ export class EhrStore {
       [tenantId, feed, cursor],
     );
   }
+}
+
+function uniqueBy<T>(items: readonly T[], key: (item: T) => string): T[] {
+  const seen = new Set<string>();
+  return items.filter((item) => {
+    const k = key(item);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { CanonicalEvent } from '../../src/domain/events';
-import { deriveCases } from '../../src/domain/referralLifecycle';
+import { deriveCases, toPublicReferral } from '../../src/domain/referralLifecycle';
 import { event, patient } from '../support/events';
 
 const mercy = { name: 'Mercy General Hospital', npi: '1234567893' };
@@ -130,5 +130,25 @@ describe('referral and admission state from events', () => {
     expect(alone.socDate).toBeUndefined();
     const admit = event({ kind: 'admission.admitted', admissionKey: 'E-5', occurredAt: '2026-11-05T10:00:00-05:00', socDate: '2026-11-05' });
     expect(deriveCases([discharge, admit]).admissions[0]).toMatchObject({ status: 'discharged', socDate: '2026-11-05', dischargeDate: '2026-11-30' });
+  });
+
+  it('shown outside the server, a referral keeps only the first three digits of the patient ZIP', () => {
+    const [referral] = deriveCases([
+      event({ kind: 'referral.received', referralKey: 'R-Z', occurredAt: '2026-11-02T08:00:00-06:00', facts: { serviceZip: '75216', branch: 'North' } }),
+    ]).referrals;
+    const shown = toPublicReferral(referral!);
+    expect(shown.facts).toEqual({ serviceZip3: '752', branch: 'North' });
+    expect(JSON.stringify(shown)).not.toContain('75216');
+  });
+
+  it('a correction sent after the admission wins over the facts the admission carried', () => {
+    const events: CanonicalEvent[] = [
+      event({ kind: 'referral.received', referralKey: 'R-8', occurredAt: '2026-11-02T08:00:00-06:00', facts: { payerCategory: 'medicare_ffs' } }),
+      event({ kind: 'admission.admitted', admissionKey: 'E-8', referralKey: 'R-8', occurredAt: '2026-11-03T10:00:00-06:00', socDate: '2026-11-03', facts: { payerCategory: 'medicare_advantage', branch: 'North' } }),
+      event({ kind: 'referral.updated', referralKey: 'R-8', occurredAt: '2026-11-04T09:00:00-06:00', facts: { payerCategory: 'commercial' } }),
+    ];
+    const referral = deriveCases(events).referrals[0]!;
+    expect(referral.status).toBe('admitted');
+    expect(referral.facts).toEqual({ payerCategory: 'commercial', branch: 'North' });
   });
 });

@@ -76,11 +76,13 @@ describe('referralynx start on embedded defaults', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'referralynx-start-'));
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
-  async function start() {
+  async function start(demo: 'auto' | 'off') {
     const env = {
       REFERRALYNX_DATA_DIR: dataDir,
       REFERRALYNX_EMBEDDED_PG_PORT: String(await freePort()),
       REFERRALYNX_SANDBOX_PORT: '0',
+      REFERRALYNX_MLLP_PORT: '0',
+      REFERRALYNX_DEMO: demo,
       PORT: '0',
     };
     const cli = runCli(['start'], env);
@@ -96,7 +98,7 @@ describe('referralynx start on embedded defaults', () => {
   }
 
   it('comes up healthy on an embedded PostgreSQL and the local sandbox, provisions it, and provisions nothing the second time', async () => {
-    const first = await start();
+    const first = await start('auto');
     expect(first.health).toBe(200);
     expect(first.ready).toBe(200);
     expect(first.readyBody.checks.map((c) => [c.name, c.ok])).toEqual([
@@ -108,12 +110,15 @@ describe('referralynx start on embedded defaults', () => {
     expect(first.output).toMatch(/created custom object Referral/);
     expect(first.output).toMatch(/created custom object Admission/);
     expect(first.output).toMatch(/created pipeline "Referral intake" with 7 stages/);
+    // The demo agency played in over MLLP and CSV, every message acknowledged and nothing quarantined.
+    expect(first.output).toMatch(/Demo {8}\d{4} HL7 messages \(0 not acknowledged AA\), a referral log of \d{4} rows: \d{4} referrals, \d{4} admissions, 0 in quarantine/);
+    expect(first.output).toMatch(/Feeds {7}HL7 v2 over MLLP on 127\.0\.0\.1:\d+/);
     expect(first.code).toBe(0);
     // The cluster lives where the start-up message says, and survives the stop.
     const cluster = /data in (\S+),/.exec(first.output)?.[1] ?? '';
     expect(fs.existsSync(path.join(cluster, 'PG_VERSION'))).toBe(true);
 
-    const second = await start();
+    const second = await start('off');
     expect(second.health).toBe(200);
     expect(second.output).toContain('Data model already complete: nothing to change (0 write calls).');
     expect(second.code).toBe(0);

@@ -125,6 +125,23 @@ describe('storing EHR messages', () => {
     expect((await store.counts(t)).events).toBe(0);
   });
 
+  it('stores a batch (the rows of one export) in one go, answering for each row', async () => {
+    const t = await tenant();
+    const frank = patient('frank');
+    const received = (key: string) =>
+      event({ kind: 'referral.received', referralKey: key, patientHash: frank, occurredAt: '2026-11-05T08:00:00-06:00', facts: {} });
+    const rowA = message('csv:a', [received('R-A')]);
+    const results = await store.recordMany(t, [
+      { outcome: rowA, input },
+      { outcome: { ok: false, reason: 'column "Status": unknown value "Maybe"', position: 'export.csv:3' }, input },
+      { outcome: rowA, input },
+      { outcome: message('csv:b', [received('R-B')]), input },
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['accepted', 'quarantined', 'duplicate', 'accepted']);
+    expect((await store.listReferrals(t)).map((r) => r.referralKey)).toEqual(['R-A', 'R-B']);
+    expect((await store.listQuarantine(t))[0]?.position).toBe('export.csv:3');
+  });
+
   it('keeps one patient hash key per tenant', async () => {
     const a = await tenant();
     const b = await tenant();

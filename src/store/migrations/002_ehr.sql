@@ -2,6 +2,8 @@
 
 -- The key of the tenant's patient hash (HMAC-SHA256): generated once per portal, never leaves the database.
 ALTER TABLE tenants ADD COLUMN patient_hash_key bytea;
+-- The secret that signs JSON and FHIR pushes to /ingest (X-Referralynx-Signature); generated on first use.
+ALTER TABLE tenants ADD COLUMN ingest_secret text;
 
 -- One row per input message accepted: a replayed message (same key) is recognised and changes nothing.
 CREATE TABLE ehr_messages (
@@ -85,12 +87,17 @@ CREATE TABLE ehr_quarantine (
   message_key    text,
   reason         text NOT NULL,
   payload        text NOT NULL,
+  -- The same input refused again (a replayed file) is one entry seen more often, not a new one.
+  payload_sha    text NOT NULL,
+  seen_count     integer NOT NULL DEFAULT 1,
   received_at    timestamptz NOT NULL DEFAULT now(),
+  last_seen_at   timestamptz NOT NULL DEFAULT now(),
   retried_at     timestamptz,
   resolved_at    timestamptz,
   PRIMARY KEY (tenant_id, quarantine_id)
 );
 CREATE INDEX ehr_quarantine_open ON ehr_quarantine (tenant_id, received_at) WHERE resolved_at IS NULL;
+CREATE UNIQUE INDEX ehr_quarantine_once ON ehr_quarantine (tenant_id, format, feed, payload_sha) WHERE resolved_at IS NULL;
 
 -- Where each polled feed (a FHIR server) got to: saved after every page.
 CREATE TABLE feed_cursors (

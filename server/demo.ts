@@ -1,0 +1,56 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Hl7Message } from '@medplum/core';
+import { Hl7Client } from '@medplum/hl7';
+import { DateTime } from 'luxon';
+import { generateDemoAgency } from '../src/demo/agency';
+import { agencyCsvExport, agencyHl7Feed } from '../src/demo/emit';
+import type { AppServices } from './services';
+
+export interface DemoReplay {
+  messages: number;
+  rejected: number;
+  csvRows: number;
+  referrals: number;
+  admissions: number;
+  quarantined: number;
+}
+
+/**
+ * Plays the synthetic agency's last year into the running server the way a real EHR would: every HL7 message over
+ * MLLP to the listener (one ACK each), then the nightly referral log through the CSV path. Safe to repeat: a second
+ * start replays the same messages, which are recognised and change nothing.
+ */
+export async function replayDemo(services: AppServices, mllpPort: number): Promise<DemoReplay> {
+  const today = DateTime.now().setZone(services.tenant.settings.timeZone).toISODate() ?? '';
+  const agency = generateDemoAgency({ until: today, timeZone: services.tenant.settings.timeZone });
+  const now = Date.now();
+
+  const client = new Hl7Client({ host: services.config.env.HOST, port: mllpPort, keepAlive: true });
+  let messages = 0;
+  let rejected = 0;
+  try {
+    for (const message of agencyHl7Feed(agency, now)) {
+      const ack = await client.sendAndWait(Hl7Message.parse(message.text));
+      messages += 1;
+      if (ack.getSegment('MSA')?.getField(1)?.toString() !== 'AA') rejected += 1;
+    }
+  } finally {
+    await client.close();
+  }
+
+  const folder = path.join(services.config.dataDir, 'demo');
+  fs.mkdirSync(folder, { recursive: true });
+  const file = path.join(folder, `referral-log-${today}.csv`);
+  fs.writeFileSync(file, agencyCsvExport(agency, now));
+  const csv = await services.ingestor.csvFile(file, 'generic');
+  const counts = await services.ehr.counts(services.tenant.tenantId);
+  return {
+    messages,
+    rejected,
+    csvRows: csv.accepted + csv.duplicates + csv.quarantined,
+    referrals: counts.referrals,
+    admissions: counts.admissions,
+    quarantined: counts.quarantined,
+  };
+}
