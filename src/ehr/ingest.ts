@@ -62,6 +62,13 @@ const messageParsers: Record<Exclude<Format, 'csv'>, (text: string, ctx: Adapter
  * in quarantine). The one path every feed goes through: MLLP, files and folders, pushes, polling, quarantine retries.
  */
 export class Ingestor {
+  private readonly waiting: Array<{
+    item: { outcome: ParseOutcome; input: RawInput };
+    resolve: (result: RecordResult) => void;
+    reject: (error: unknown) => void;
+  }> = [];
+  private draining = false;
+
   private constructor(
     private readonly store: EhrStore,
     readonly tenant: Tenant,
@@ -79,7 +86,40 @@ export class Ingestor {
   /** One HL7 message, FHIR document or JSON document. */
   async message(format: Exclude<Format, 'csv'>, text: string, feed: string, position?: string): Promise<RecordResult> {
     const outcome = messageParsers[format](text, this.context(feed));
-    return this.store.record(this.tenant.tenantId, outcome, { format, feed, payload: text, ...(position ? { position } : {}) });
+    return this.enqueue({ outcome, input: { format, feed, payload: text, ...(position ? { position } : {}) } });
+  }
+
+  /**
+   * Messages that arrive while a transaction is being committed (from several MLLP connections, say) are stored
+   * together in the next one: each keeps its own events whole and gets its own answer, and the database commits
+   * once for all of them. Alone, a message is stored at once.
+   */
+  private enqueue(item: { outcome: ParseOutcome; input: RawInput }): Promise<RecordResult> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ item, resolve, reject });
+      void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      while (this.waiting.length > 0) {
+        const batch = this.waiting.splice(0, 200);
+        try {
+          const results = await this.store.recordMany(this.tenant.tenantId, batch.map((entry) => entry.item));
+          batch.forEach((entry, index) => entry.resolve(results[index] ?? { status: 'duplicate' }));
+        } catch {
+          // One message must not fail the others: alone, each succeeds or fails on its own.
+          for (const entry of batch) {
+            await this.store.record(this.tenant.tenantId, entry.item.outcome, entry.item.input).then(entry.resolve, entry.reject);
+          }
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
   }
 
   /** Every row of a CSV export, streamed, stored in chunks (one transaction each). */
@@ -109,25 +149,42 @@ export class Ingestor {
     return this.recordInChunks(messages(), onRecord);
   }
 
+  /**
+   * Stores inputs `size` at a time, one transaction per chunk; the next chunk is read and mapped while the database
+   * stores the previous one (the two use different cores).
+   */
   private async recordInChunks(
     items: AsyncIterable<{ outcome: ParseOutcome; input: RawInput }>,
     onRecord?: () => void,
-    size = 500,
+    size = 1000,
   ): Promise<IngestSummary> {
     const summary = emptySummary();
-    let chunk: Array<{ outcome: ParseOutcome; input: RawInput }> = [];
-    const flush = async () => {
+    const store = async (chunk: Array<{ outcome: ParseOutcome; input: RawInput }>) => {
       for (const result of await this.store.recordMany(this.tenant.tenantId, chunk)) {
         tally(summary, result);
         onRecord?.();
       }
-      chunk = [];
     };
+    // A failed chunk's error is kept and thrown at the next wait, never left as an unhandled rejection.
+    let failure: { error: unknown } | undefined;
+    let storing: Promise<void> = Promise.resolve();
+    const waitForStoring = async () => {
+      await storing;
+      if (failure) throw failure.error;
+    };
+    let chunk: Array<{ outcome: ParseOutcome; input: RawInput }> = [];
     for await (const item of items) {
       chunk.push(item);
-      if (chunk.length >= size) await flush();
+      if (chunk.length >= size) {
+        await waitForStoring();
+        storing = store(chunk).catch((error: unknown) => {
+          failure = { error };
+        });
+        chunk = [];
+      }
     }
-    if (chunk.length > 0) await flush();
+    await waitForStoring();
+    if (chunk.length > 0) await store(chunk);
     return summary;
   }
 

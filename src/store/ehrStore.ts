@@ -81,6 +81,12 @@ export class EhrStore {
         results[index] = await this.quarantine(tenantId, input, outcome.reason, outcome.messageKey, outcome.position);
         continue;
       }
+      // PostgreSQL cannot store a NUL character in text or jsonb: such a value is refused here, with the rest of its input.
+      const withNul = outcome.events.findIndex((event) => JSON.stringify(event).includes('\\u0000'));
+      if (withNul >= 0) {
+        results[index] = await this.quarantine(tenantId, input, `event ${withNul + 1} holds a NUL character, which cannot be stored`, outcome.messageKey);
+        continue;
+      }
       const invalid = outcome.events
         .map((event, position) => ({ position, check: canonicalEvent.safeParse(event) }))
         .find(({ check }) => !check.success);
@@ -145,11 +151,11 @@ export class EhrStore {
     if (rows.length === 0) return new Set();
     const result = await client.query<{ event_id: string }>(
       `INSERT INTO ehr_events (tenant_id, event_id, kind, occurred_at, patient_hash, referral_key, admission_key, message_key, body)
-       SELECT $1, r->'event'->>'eventId', r->'event'->>'kind', (r->'event'->>'occurredAt')::timestamptz,
-              r->'event'->>'patientHash', r->'event'->>'referralKey', r->'event'->>'admissionKey', r->>'messageKey', r->'event'
-       FROM jsonb_array_elements($2::jsonb) AS x(r)
+       SELECT $1, r.event->>'eventId', r.event->>'kind', (r.event->>'occurredAt')::timestamptz, r.event->>'patientHash',
+              r.event->>'referralKey', r.event->>'admissionKey', r.message_key, r.event
+       FROM json_to_recordset($2::json) AS r(message_key text, event json)
        ON CONFLICT (tenant_id, event_id) DO NOTHING RETURNING event_id`,
-      [tenantId, JSON.stringify(rows)],
+      [tenantId, JSON.stringify(rows.map((row) => ({ message_key: row.messageKey, event: row.event })))],
     );
     return new Set(result.rows.map((row) => row.event_id));
   }
@@ -166,13 +172,15 @@ export class EhrStore {
     const patients = [...new Set(events.map((e) => e.patientHash))];
     const referralKeys = [...new Set(events.flatMap((e) => ('referralKey' in e && e.referralKey ? [e.referralKey] : [])))];
     const admissionKeys = [...new Set(events.flatMap((e) => ('admissionKey' in e ? [e.admissionKey] : [])))];
+    // The new events are in hand: read only the others of the same patients and keys (none, for a new patient).
     const { rows } = await client.query<{ body: CanonicalEvent }>(
       `SELECT body FROM ehr_events
        WHERE tenant_id = $1
-         AND (patient_hash = ANY($2::text[]) OR referral_key = ANY($3::text[]) OR admission_key = ANY($4::text[]))`,
-      [tenantId, patients, referralKeys, admissionKeys],
+         AND (patient_hash = ANY($2::text[]) OR referral_key = ANY($3::text[]) OR admission_key = ANY($4::text[]))
+         AND NOT (event_id = ANY($5::text[]))`,
+      [tenantId, patients, referralKeys, admissionKeys, events.map((e) => e.eventId)],
     );
-    const { referrals, admissions } = deriveCases(rows.map((row) => row.body));
+    const { referrals, admissions } = deriveCases([...events, ...rows.map((row) => row.body)]);
     await this.saveReferrals(client, tenantId, referrals);
     await this.saveAdmissions(client, tenantId, admissions);
   }
@@ -241,7 +249,7 @@ export class EhrStore {
         position ?? input.position ?? null,
         messageKey ?? null,
         reason,
-        input.payload,
+        Buffer.from(input.payload, 'utf8'),
         crypto.createHash('sha256').update(input.payload).digest('hex'),
       ],
     );
@@ -282,7 +290,7 @@ export class EhrStore {
       reason: row.reason,
       receivedAt: row.received_at,
       retriedAt: row.retried_at,
-      payload: row.payload,
+      payload: (row.payload as Buffer).toString('utf8'),
     }));
   }
 

@@ -46,7 +46,8 @@ export async function startEmbeddedPostgres(options: {
     password,
     persistent: options.persistent ?? true,
     createPostgresUser: true,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
+    // Loopback only; a buffer cache that holds a year of an agency's events (PostgreSQL's default is 128 MB).
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'shared_buffers=256MB'],
     onLog: options.onLog ?? (() => undefined),
     onError: (message: unknown) => options.onLog?.(String(message)),
   });

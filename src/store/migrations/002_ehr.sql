@@ -26,7 +26,8 @@ CREATE TABLE ehr_events (
   referral_key   text,
   admission_key  text,
   message_key    text NOT NULL,
-  body           jsonb NOT NULL,
+  -- json, not jsonb: events are written once and read whole, never queried inside; json skips the conversion.
+  body           json NOT NULL,
   recorded_at    timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (tenant_id, event_id)
 );
@@ -86,7 +87,8 @@ CREATE TABLE ehr_quarantine (
   position       text,
   message_key    text,
   reason         text NOT NULL,
-  payload        text NOT NULL,
+  -- Bytes, not text: what could not be read may hold anything, NUL characters included, which text refuses.
+  payload        bytea NOT NULL,
   -- The same input refused again (a replayed file) is one entry seen more often, not a new one.
   payload_sha    text NOT NULL,
   seen_count     integer NOT NULL DEFAULT 1,
