@@ -1,5 +1,6 @@
 import { Faker, en, en_US } from '@faker-js/faker';
 import { DateTime } from 'luxon';
+import { completeNpi } from '../domain/npi';
 import type { BusinessLine, PayerCategory } from '../domain/vocabulary';
 
 /**
@@ -115,20 +116,9 @@ const nonAdmitMix: Array<{ weight: number; value: string }> = [
 /** Referrals per weekday (Monday first): hospitals discharge less at weekends. */
 const weekdayWeight = [1.2, 1.1, 1.0, 1.0, 1.15, 0.35, 0.2];
 
-/** A valid NPI: nine digits and the Luhn check digit over "80840" + them (CMS NPI check digit rule). */
+/** A valid NPI: nine random digits and their check digit. */
 export function makeNpi(faker: Faker): string {
-  const base = `${faker.helpers.arrayElement(['1', '2'])}${faker.string.numeric(8)}`;
-  const digits = `80840${base}`;
-  let sum = 0;
-  for (let i = 0; i < digits.length; i += 1) {
-    let digit = Number(digits[digits.length - 1 - i]);
-    if (i % 2 === 0) {
-      digit *= 2;
-      if (digit > 9) digit -= 9;
-    }
-    sum += digit;
-  }
-  return `${base}${(10 - (sum % 10)) % 10}`;
+  return completeNpi(`${faker.helpers.arrayElement(['1', '2'])}${faker.string.numeric(8)}`);
 }
 
 export interface DemoOptions {

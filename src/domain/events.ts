@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isValidNpi } from './npi';
 import { businessLines, defaultNonAdmitReasons, payerCategories } from './vocabulary';
 
 /**
@@ -22,21 +23,7 @@ export const calendarDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a d
 /** An instant with its offset, e.g. 2026-11-27T09:30:00-05:00. */
 export const instant = z.iso.datetime({ offset: true });
 
-/** National Provider Identifier: 10 digits, the last a Luhn check digit over "80840" + the first nine (CMS NPI spec). */
-export function isValidNpi(value: string): boolean {
-  if (!/^\d{10}$/.test(value)) return false;
-  const digits = `80840${value.slice(0, 9)}`;
-  let sum = 0;
-  for (let i = 0; i < digits.length; i += 1) {
-    let digit = Number(digits[digits.length - 1 - i]);
-    if (i % 2 === 0) {
-      digit *= 2;
-      if (digit > 9) digit -= 9;
-    }
-    sum += digit;
-  }
-  return (10 - (sum % 10)) % 10 === Number(value[9]);
-}
+export { isValidNpi };
 
 export const npi = z.string().refine(isValidNpi, 'must be a valid 10-digit NPI');
 

@@ -263,15 +263,7 @@ export class EhrStore {
        WHERE tenant_id = $1 AND resolved_at IS NULL ORDER BY received_at DESC, quarantine_id DESC LIMIT $2`,
       [tenantId, limit],
     );
-    return rows.map((row) => ({
-      quarantineId: row.quarantine_id,
-      format: row.format,
-      feed: row.feed,
-      position: row.position,
-      reason: row.reason,
-      receivedAt: row.received_at,
-      retriedAt: row.retried_at,
-    }));
+    return rows.map(toQuarantineEntry);
   }
 
   /** The open entries to retry (all, or the ones named), with their payloads. */
@@ -282,16 +274,7 @@ export class EhrStore {
        ORDER BY quarantine_id`,
       [tenantId, ids ?? null],
     );
-    return rows.map((row) => ({
-      quarantineId: row.quarantine_id,
-      format: row.format,
-      feed: row.feed,
-      position: row.position,
-      reason: row.reason,
-      receivedAt: row.received_at,
-      retriedAt: row.retried_at,
-      payload: (row.payload as Buffer).toString('utf8'),
-    }));
+    return rows.map((row) => ({ ...toQuarantineEntry(row), payload: (row.payload as Buffer).toString('utf8') }));
   }
 
   /** After a retry: resolved when it went through, otherwise the new reason is kept. */
@@ -354,6 +337,18 @@ export class EhrStore {
       [tenantId, feed, cursor],
     );
   }
+}
+
+function toQuarantineEntry(row: Record<string, unknown>): QuarantineEntry {
+  return {
+    quarantineId: Number(row.quarantine_id),
+    format: row.format as QuarantineEntry['format'],
+    feed: String(row.feed),
+    position: (row.position as string | null) ?? null,
+    reason: String(row.reason),
+    receivedAt: row.received_at as Date,
+    retriedAt: (row.retried_at as Date | null) ?? null,
+  };
 }
 
 function uniqueBy<T>(items: readonly T[], key: (item: T) => string): T[] {

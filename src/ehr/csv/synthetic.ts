@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { completeNpi } from '../../domain/npi';
 
 /**
  * Synthetic "Referral Log" rows in the shape the built-in `generic` profile reads, for benchmarks and load tests:
@@ -24,29 +25,14 @@ function generator(seed: number): () => number {
   };
 }
 
-/** A valid NPI from nine digits: the Luhn check digit over "80840" and them (CMS NPI check digit). */
-function npiFrom(nineDigits: string): string {
-  const digits = `80840${nineDigits}`;
-  let sum = 0;
-  for (let i = 0; i < digits.length; i += 1) {
-    let digit = Number(digits[digits.length - 1 - i]);
-    if (i % 2 === 0) {
-      digit *= 2;
-      if (digit > 9) digit -= 9;
-    }
-    sum += digit;
-  }
-  return `${nineDigits}${(10 - (sum % 10)) % 10}`;
-}
-
 const sources = Array.from({ length: 60 }, (_, i) => ({
   name: `${['Sample', 'Example', 'Placeholder', 'Fictional'][i % 4]} ${['General Hospital', 'Family Practice', 'Rehab Center', 'Senior Living'][Math.floor(i / 4) % 4]} ${String(i + 1).padStart(2, '0')}`,
   kind: ['Hospital', 'Physician Office', 'SNF', 'ALF'][Math.floor(i / 4) % 4] ?? 'Hospital',
-  npi: npiFrom(String(100_000_000 + i * 7919).slice(0, 9)),
+  npi: completeNpi(String(100_000_000 + i * 7919).slice(0, 9)),
 }));
 const physicians = Array.from({ length: 120 }, (_, i) => ({
   name: `Testdoc${i + 1}, ${['Alex', 'Sam', 'Jordan', 'Casey', 'Riley'][i % 5]} ${i % 3 === 0 ? 'MD' : i % 3 === 1 ? 'DO' : 'NP'}`,
-  npi: npiFrom(String(200_000_000 + i * 104_729).slice(0, 9)),
+  npi: completeNpi(String(200_000_000 + i * 104_729).slice(0, 9)),
 }));
 const payers = ['Medicare', 'Medicare', 'Medicare Advantage', 'Humana Medicare', 'Medicaid', 'Medicaid MCO', 'BCBS', 'Commercial', 'VA', 'Private Pay'];
 const reasons = ['Insurance', 'Out of area', 'Pt declined', 'Not homebound', 'No skilled need', 'Staffing', 'Chose another agency', 'Hospitalized', 'Expired', 'MD would not sign'];
