@@ -248,7 +248,7 @@ async function quarantineCommand(
   config: AppConfig,
   action: 'list' | 'retry',
   ids: string[],
-  options: { portal?: number },
+  options: { portal?: number; profile?: string },
 ): Promise<void> {
   await withTenant(config, options.portal, async ({ pool, tenant }) => {
     const store = new EhrStore(pool);
@@ -263,7 +263,9 @@ async function quarantineCommand(
     const numbers = ids.map((id) => Number(id.replace(/^#/, '')));
     if (numbers.some((n) => !Number.isSafeInteger(n))) throw new StartupError('quarantine retry takes entry numbers, e.g. 12 13, or none for all.');
     const ingestor = await Ingestor.forTenant(store, tenant);
-    const summary = await ingestor.retryQuarantine(numbers.length > 0 ? numbers : undefined);
+    const summary = await ingestor.retryQuarantine(numbers.length > 0 ? numbers : undefined, {
+      ...(options.profile ? { profile: options.profile } : {}),
+    });
     say(`${summary.resolved} resolved`);
     for (const line of describeSummary(summary)) say(line);
   });
@@ -362,8 +364,9 @@ export function buildProgram(run: Runner, runWithoutConfig: (work: () => Promise
     .description('input that could not be read: list it, or retry it after fixing a mapping')
     .argument('<action>', 'list or retry')
     .argument('[ids...]', 'entries to retry (all when none)')
+    .option('--profile <name>', 'retry CSV rows with this profile (e.g. your copy with the missing wording added)')
     .addOption(portalOption())
-    .action((action: string, ids: string[], options: { portal?: number }) => {
+    .action((action: string, ids: string[], options: { portal?: number; profile?: string }) => {
       if (action !== 'list' && action !== 'retry') return runWithoutConfig(() => Promise.reject(new StartupError('quarantine takes list or retry.')));
       return run((config) => quarantineCommand(config, action, ids, options));
     });

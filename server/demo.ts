@@ -26,7 +26,11 @@ export async function replayDemo(services: AppServices, mllpPort: number): Promi
   const agency = generateDemoAgency({ until: today, timeZone: services.tenant.settings.timeZone });
   const now = Date.now();
 
-  const client = new Hl7Client({ host: services.config.env.HOST, port: mllpPort, keepAlive: true });
+  const client = new Hl7Client({
+    host: services.config.env.REFERRALYNX_MLLP_HOST ?? services.config.env.HOST,
+    port: mllpPort,
+    keepAlive: true,
+  });
   let messages = 0;
   let rejected = 0;
   try {

@@ -121,7 +121,7 @@ export async function startFeeds(services: AppServices): Promise<RunningFeeds> {
   let listeningOn: number | undefined;
   const mllpPort = services.config.env.REFERRALYNX_MLLP_PORT;
   if (mllpPort !== 'off') {
-    const host = services.config.env.HOST;
+    const host = services.config.env.REFERRALYNX_MLLP_HOST ?? services.config.env.HOST;
     const listener = await startMllpListener({
       port: mllpPort,
       host,

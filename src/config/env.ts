@@ -46,6 +46,8 @@ export const envSchema = z.object({
   REFERRALYNX_SANDBOX_PORT: port.default(3001),
   /** The MLLP listener for HL7 v2 feeds (an interface engine connects here); "off" to run without it. */
   REFERRALYNX_MLLP_PORT: z.union([z.literal('off'), port]).default(2575),
+  /** The address the MLLP listener binds: the interface your interface engine reaches (default: HOST). */
+  REFERRALYNX_MLLP_HOST: optionalString,
   /** A FHIR R4 server to poll for ServiceRequest, Task, EpisodeOfCare, Encounter and Coverage changes. */
   FHIR_BASE_URL: z.preprocess((v) => (v === '' ? undefined : v), httpOrigin.optional()),
   /** The Authorization header value for that server, e.g. "Bearer eyJ…". */

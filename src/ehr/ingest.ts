@@ -217,13 +217,16 @@ export class Ingestor {
   }
 
   /** Maps quarantined input again (after a mapping or profile was fixed); what goes through leaves the quarantine. */
-  async retryQuarantine(ids?: number[]): Promise<IngestSummary & { resolved: number }> {
+  async retryQuarantine(
+    ids?: number[],
+    options: { /** For CSV rows: read them with this profile (e.g. a copy with the missing wording added). */ profile?: string } = {},
+  ): Promise<IngestSummary & { resolved: number }> {
     const summary = { ...emptySummary(), resolved: 0 };
     for (const entry of await this.store.quarantinedInputs(this.tenant.tenantId, ids)) {
       let outcome: ParseOutcome;
       if (entry.format === 'csv') {
         const saved = JSON.parse(entry.payload) as CsvQuarantinePayload;
-        const profile: CsvProfile = await loadProfile(saved.profile);
+        const profile: CsvProfile = await loadProfile(options.profile ?? saved.profile);
         outcome = mapCsvRow(saved.row, saved.line, profile, { ...this.context(entry.feed), fileName: saved.fileName });
       } else {
         outcome = messageParsers[entry.format](entry.payload, this.context(entry.feed));

@@ -73,6 +73,22 @@ describe('referralynx ingest, referrals and quarantine', () => {
     expect(retried.output).toContain('0 accepted, 0 duplicates, 2 quarantined');
   });
 
+  it('after the missing wording is added to a profile, a retry with it resolves the row', async () => {
+    const generic = fs.readFileSync(path.join(__dirname, '../../src/ehr/csv/profiles/generic.yaml'), 'utf8');
+    const custom = generic
+      .replace('name: generic', 'name: our-ehr')
+      .replace('      Canceled: cancelled', '      Canceled: cancelled\n      Maybe: pending_intake');
+    const profile = path.join(folder, 'our-ehr.yaml');
+    fs.writeFileSync(profile, custom);
+    const retried = await cli(['quarantine', 'retry', '--profile', profile]);
+    expect(retried.code).toBe(0);
+    // The CSV row goes through; the broken HL7 file stays broken.
+    expect(retried.output).toContain('1 resolved');
+    expect(retried.output).toContain('1 accepted, 0 duplicates, 1 quarantined');
+    const listed = await cli(['referrals', 'list', '--json']);
+    expect(listed.output).toContain('"referralKey": "C-3"');
+  });
+
   it('says clearly when the path does not exist', async () => {
     const { code, output } = await cli(['ingest', path.join(folder, 'nope')]);
     expect(code).not.toBe(0);
