@@ -98,7 +98,7 @@ async function benchHl7(pool: Pool): Promise<void> {
   const counts = await new EhrStore(pool).counts(1);
   console.log(`HL7 v2: ${feed.length.toLocaleString('en-US')} messages (${counts.referrals} referrals, ${counts.admissions} admissions)`);
   console.log(`  one transaction per message, ${connections} connections: ${rate(feed.length, perMessage)}  (target >= 2,000/s)`);
-  console.log(`  a file, 500 messages per transaction:        ${rate(feed.length, perBatch)}  (${batch.accepted} accepted, ${batch.quarantined} quarantined)`);
+  console.log(`  a file, 1,000 messages per transaction:      ${rate(feed.length, perBatch)}  (${batch.accepted} accepted, ${batch.quarantined} quarantined)`);
 }
 
 async function benchCsv(pool: Pool): Promise<void> {

@@ -127,9 +127,9 @@ export class EhrStore {
       const firstOfKey = new Map<string, number>();
       for (const m of accepted) if (!firstOfKey.has(m.messageKey)) firstOfKey.set(m.messageKey, m.index);
       const toAppend = accepted.filter((m) => freshKeys.has(m.messageKey) && firstOfKey.get(m.messageKey) === m.index);
-      const appended = await this.appendEvents(client, tenantId, toAppend);
+      const { appended, others } = await this.appendEvents(client, tenantId, toAppend);
       const newEvents = toAppend.flatMap((m) => m.events).filter((e) => appended.has(e.eventId));
-      if (newEvents.length > 0) await this.deriveAgain(client, tenantId, newEvents);
+      if (newEvents.length > 0) await this.deriveAgain(client, tenantId, newEvents, others);
       return { toAppend, appended };
     });
 
@@ -141,23 +141,41 @@ export class EhrStore {
     return results;
   }
 
-  /** Appends the messages' events, each once; returns the ids of the events that were new. */
+  /**
+   * Appends the messages' events, each once, and in the same statement reads the other events of the patients and
+   * keys they touch (the statement's snapshot does not see the rows it inserts): one round trip instead of two.
+   */
   private async appendEvents(
     client: PoolClient,
     tenantId: TenantId,
     messages: ReadonlyArray<{ messageKey: string; events: CanonicalEvent[] }>,
-  ): Promise<Set<string>> {
-    const rows = messages.flatMap((m) => m.events.map((event) => ({ messageKey: m.messageKey, event })));
-    if (rows.length === 0) return new Set();
-    const result = await client.query<{ event_id: string }>(
-      `INSERT INTO ehr_events (tenant_id, event_id, kind, occurred_at, patient_hash, referral_key, admission_key, message_key, body)
-       SELECT $1, r.event->>'eventId', r.event->>'kind', (r.event->>'occurredAt')::timestamptz, r.event->>'patientHash',
-              r.event->>'referralKey', r.event->>'admissionKey', r.message_key, r.event
-       FROM json_to_recordset($2::json) AS r(message_key text, event json)
-       ON CONFLICT (tenant_id, event_id) DO NOTHING RETURNING event_id`,
-      [tenantId, JSON.stringify(rows.map((row) => ({ message_key: row.messageKey, event: row.event })))],
+  ): Promise<{ appended: Set<string>; others: CanonicalEvent[] }> {
+    const events = messages.flatMap((m) => m.events);
+    if (events.length === 0) return { appended: new Set(), others: [] };
+    const { rows } = await client.query<{ event_id: string; body: CanonicalEvent | null }>(
+      `WITH appended AS (
+         INSERT INTO ehr_events (tenant_id, event_id, kind, occurred_at, patient_hash, referral_key, admission_key, message_key, body)
+         SELECT $1, r.event->>'eventId', r.event->>'kind', (r.event->>'occurredAt')::timestamptz, r.event->>'patientHash',
+                r.event->>'referralKey', r.event->>'admissionKey', r.message_key, r.event
+         FROM json_to_recordset($2::json) AS r(message_key text, event json)
+         ON CONFLICT (tenant_id, event_id) DO NOTHING RETURNING event_id)
+       SELECT event_id, NULL::json AS body FROM appended
+       UNION ALL
+       SELECT event_id, body FROM ehr_events
+       WHERE tenant_id = $1
+         AND (patient_hash = ANY($3::text[]) OR referral_key = ANY($4::text[]) OR admission_key = ANY($5::text[]))`,
+      [
+        tenantId,
+        JSON.stringify(messages.flatMap((m) => m.events.map((event) => ({ message_key: m.messageKey, event })))),
+        [...new Set(events.map((e) => e.patientHash))],
+        [...new Set(events.flatMap((e) => ('referralKey' in e && e.referralKey ? [e.referralKey] : [])))],
+        [...new Set(events.flatMap((e) => ('admissionKey' in e ? [e.admissionKey] : [])))],
+      ],
     );
-    return new Set(result.rows.map((row) => row.event_id));
+    return {
+      appended: new Set(rows.filter((row) => row.body === null).map((row) => row.event_id)),
+      others: rows.flatMap((row) => (row.body ? [row.body] : [])),
+    };
   }
 
   /**
@@ -167,28 +185,23 @@ export class EhrStore {
   private async deriveAgain(
     client: PoolClient,
     tenantId: TenantId,
-    events: CanonicalEvent[],
+    newEvents: CanonicalEvent[],
+    others: CanonicalEvent[],
   ): Promise<void> {
-    const patients = [...new Set(events.map((e) => e.patientHash))];
-    const referralKeys = [...new Set(events.flatMap((e) => ('referralKey' in e && e.referralKey ? [e.referralKey] : [])))];
-    const admissionKeys = [...new Set(events.flatMap((e) => ('admissionKey' in e ? [e.admissionKey] : [])))];
-    // The new events are in hand: read only the others of the same patients and keys (none, for a new patient).
-    const { rows } = await client.query<{ body: CanonicalEvent }>(
-      `SELECT body FROM ehr_events
-       WHERE tenant_id = $1
-         AND (patient_hash = ANY($2::text[]) OR referral_key = ANY($3::text[]) OR admission_key = ANY($4::text[]))
-         AND NOT (event_id = ANY($5::text[]))`,
-      [tenantId, patients, referralKeys, admissionKeys, events.map((e) => e.eventId)],
-    );
-    const { referrals, admissions } = deriveCases([...events, ...rows.map((row) => row.body)]);
-    await this.saveReferrals(client, tenantId, referrals);
-    await this.saveAdmissions(client, tenantId, admissions);
+    const { referrals, admissions } = deriveCases(uniqueBy([...newEvents, ...others], (e) => e.eventId));
+    await this.saveCases(client, tenantId, referrals, admissions);
   }
 
-  private async saveReferrals(client: PoolClient, tenantId: TenantId, referrals: ReferralState[]): Promise<void> {
-    if (referrals.length === 0) return;
+  /** Writes derived referrals and admissions in one statement; rows whose state did not change are left alone. */
+  private async saveCases(
+    client: PoolClient,
+    tenantId: TenantId,
+    referrals: ReferralState[],
+    admissions: AdmissionState[],
+  ): Promise<void> {
     await client.query(
-      `INSERT INTO referrals (tenant_id, referral_key, patient_hash, status, received_at, referral_date, business_line,
+      `WITH saved_referrals AS (
+       INSERT INTO referrals (tenant_id, referral_key, patient_hash, status, received_at, referral_date, business_line,
          payer_category, source_name, source_npi, clinician_npi, marketer_id, non_admit_reason, admission_key, soc_date,
          first_visit_at, last_event_at, state, updated_at)
        SELECT $1, s->>'referralKey', s->>'patientHash', s->>'status', (s->'facts'->>'receivedAt')::timestamptz,
@@ -206,25 +219,21 @@ export class EhrStore {
          non_admit_reason = EXCLUDED.non_admit_reason, admission_key = EXCLUDED.admission_key,
          soc_date = EXCLUDED.soc_date, first_visit_at = EXCLUDED.first_visit_at, last_event_at = EXCLUDED.last_event_at,
          state = EXCLUDED.state, updated_at = now()
-       WHERE referrals.state IS DISTINCT FROM EXCLUDED.state`,
-      [tenantId, JSON.stringify(referrals)],
-    );
-  }
-
-  private async saveAdmissions(client: PoolClient, tenantId: TenantId, admissions: AdmissionState[]): Promise<void> {
-    if (admissions.length === 0) return;
-    await client.query(
-      `INSERT INTO admissions (tenant_id, admission_key, referral_key, patient_hash, status, soc_date, discharge_date,
+       WHERE referrals.state IS DISTINCT FROM EXCLUDED.state
+       ), saved_admissions AS (
+       INSERT INTO admissions (tenant_id, admission_key, referral_key, patient_hash, status, soc_date, discharge_date,
          last_event_at, state, updated_at)
        SELECT $1, s->>'admissionKey', s->>'referralKey', s->>'patientHash', s->>'status', (s->>'socDate')::date,
          (s->>'dischargeDate')::date, (s->>'lastEventAt')::timestamptz, s, now()
-       FROM jsonb_array_elements($2::jsonb) AS x(s)
+       FROM jsonb_array_elements($3::jsonb) AS x(s)
        ON CONFLICT (tenant_id, admission_key) DO UPDATE SET
          referral_key = EXCLUDED.referral_key, patient_hash = EXCLUDED.patient_hash, status = EXCLUDED.status,
          soc_date = EXCLUDED.soc_date, discharge_date = EXCLUDED.discharge_date, last_event_at = EXCLUDED.last_event_at,
          state = EXCLUDED.state, updated_at = now()
-       WHERE admissions.state IS DISTINCT FROM EXCLUDED.state`,
-      [tenantId, JSON.stringify(admissions)],
+       WHERE admissions.state IS DISTINCT FROM EXCLUDED.state
+       )
+       SELECT 1`,
+      [tenantId, JSON.stringify(referrals), JSON.stringify(admissions)],
     );
   }
 
