@@ -192,7 +192,10 @@ export class EhrStore {
     await this.saveCases(client, tenantId, referrals, admissions);
   }
 
-  /** Writes derived referrals and admissions in one statement; rows whose state did not change are left alone. */
+  /**
+   * Writes derived referrals and admissions in one statement; rows whose state did not change are left alone, and
+   * the ones that changed are queued for the sync to HubSpot.
+   */
   private async saveCases(
     client: PoolClient,
     tenantId: TenantId,
@@ -220,6 +223,7 @@ export class EhrStore {
          soc_date = EXCLUDED.soc_date, first_visit_at = EXCLUDED.first_visit_at, last_event_at = EXCLUDED.last_event_at,
          state = EXCLUDED.state, updated_at = now()
        WHERE referrals.state IS DISTINCT FROM EXCLUDED.state
+       RETURNING referral_key
        ), saved_admissions AS (
        INSERT INTO admissions (tenant_id, admission_key, referral_key, patient_hash, status, soc_date, discharge_date,
          last_event_at, state, updated_at)
@@ -231,8 +235,14 @@ export class EhrStore {
          soc_date = EXCLUDED.soc_date, discharge_date = EXCLUDED.discharge_date, last_event_at = EXCLUDED.last_event_at,
          state = EXCLUDED.state, updated_at = now()
        WHERE admissions.state IS DISTINCT FROM EXCLUDED.state
+       RETURNING admission_key
        )
-       SELECT 1`,
+       -- Whatever changed is queued for the sync to HubSpot in this same transaction (the outbox).
+       INSERT INTO sync_outbox (tenant_id, record_kind, record_key)
+       SELECT $1, 'referral', referral_key FROM saved_referrals
+       UNION ALL
+       SELECT $1, 'admission', admission_key FROM saved_admissions
+       ON CONFLICT (tenant_id, record_kind, record_key) DO UPDATE SET queued_at = now(), next_attempt_at = now()`,
       [tenantId, JSON.stringify(referrals), JSON.stringify(admissions)],
     );
   }

@@ -142,6 +142,24 @@ describe('storing EHR messages', () => {
     expect((await store.listQuarantine(t))[0]?.position).toBe('export.csv:3');
   });
 
+  it('queues what changed for the sync to HubSpot in the same transaction, once per record, and nothing on a replay', async () => {
+    const t = await tenant();
+    const messages = course();
+    const outbox = async () =>
+      (await db.pool.query('SELECT record_kind, record_key FROM sync_outbox WHERE tenant_id = $1 ORDER BY 1, 2', [t])).rows;
+    await store.record(t, messages[0]!, input);
+    expect(await outbox()).toEqual([{ record_kind: 'referral', record_key: 'R-1' }]);
+    for (const m of messages.slice(1)) await store.record(t, m, input);
+    // Five messages later: still one entry per record.
+    expect(await outbox()).toEqual([
+      { record_kind: 'admission', record_key: 'E-1' },
+      { record_kind: 'referral', record_key: 'R-1' },
+    ]);
+    await db.pool.query('DELETE FROM sync_outbox WHERE tenant_id = $1', [t]);
+    for (const m of messages) await store.record(t, m, input);
+    expect(await outbox()).toEqual([]);
+  });
+
   it('keeps one patient hash key per tenant', async () => {
     const a = await tenant();
     const b = await tenant();

@@ -1,0 +1,90 @@
+import type { TenantId } from '../config/tenantSettings';
+import type { AdmissionState, ReferralState } from '../domain/referralLifecycle';
+import type { PoolClient } from './postgres';
+
+export type RecordKind = 'referral' | 'admission';
+
+const stateTable: Record<RecordKind, { table: string; key: string }> = {
+  referral: { table: 'referrals', key: 'referral_key' },
+  admission: { table: 'admissions', key: 'admission_key' },
+};
+
+/**
+ * Owns the SQL of the sync to HubSpot: the outbox the ingestion fills, and what was last written. Work is claimed
+ * with FOR UPDATE SKIP LOCKED inside the caller's transaction, so several processes share the outbox and a crash
+ * before the commit leaves the rows to be claimed again (the HubSpot writes are upserts: repeating them is safe).
+ */
+export class SyncStore {
+  async claimDue(client: PoolClient, tenantId: TenantId, kind: RecordKind, limit: number): Promise<string[]> {
+    const { rows } = await client.query<{ record_key: string }>(
+      `SELECT record_key FROM sync_outbox
+       WHERE tenant_id = $1 AND record_kind = $2 AND next_attempt_at <= now()
+       ORDER BY queued_at LIMIT $3 FOR UPDATE SKIP LOCKED`,
+      [tenantId, kind, limit],
+    );
+    return rows.map((row) => row.record_key);
+  }
+
+  async states<K extends RecordKind>(
+    client: PoolClient,
+    tenantId: TenantId,
+    kind: K,
+    keys: string[],
+  ): Promise<Map<string, K extends 'referral' ? ReferralState : AdmissionState>> {
+    const { table, key } = stateTable[kind];
+    const { rows } = await client.query(`SELECT ${key} AS key, state FROM ${table} WHERE tenant_id = $1 AND ${key} = ANY($2::text[])`, [
+      tenantId,
+      keys,
+    ]);
+    return new Map(rows.map((row) => [row.key as string, row.state]));
+  }
+
+  async lastWritten(client: PoolClient, tenantId: TenantId, kind: RecordKind, keys: string[]): Promise<Map<string, { hubspotId: string; hash: string }>> {
+    const { rows } = await client.query(
+      `SELECT record_key, hubspot_id, data_hash FROM hubspot_records WHERE tenant_id = $1 AND record_kind = $2 AND record_key = ANY($3::text[])`,
+      [tenantId, kind, keys],
+    );
+    return new Map(rows.map((row) => [row.record_key as string, { hubspotId: row.hubspot_id as string, hash: row.data_hash as string }]));
+  }
+
+  /** Records what HubSpot now holds and takes the records off the outbox. */
+  async markWritten(
+    client: PoolClient,
+    tenantId: TenantId,
+    kind: RecordKind,
+    written: Array<{ key: string; hubspotId: string; hash: string }>,
+  ): Promise<void> {
+    if (written.length === 0) return;
+    await client.query(
+      `WITH written AS (
+         INSERT INTO hubspot_records (tenant_id, record_kind, record_key, hubspot_id, data_hash)
+         SELECT $1, $2, w->>'key', w->>'hubspotId', w->>'hash' FROM jsonb_array_elements($3::jsonb) AS x(w)
+         ON CONFLICT (tenant_id, record_kind, record_key) DO UPDATE SET
+           hubspot_id = EXCLUDED.hubspot_id, data_hash = EXCLUDED.data_hash, synced_at = now()
+         RETURNING record_key)
+       DELETE FROM sync_outbox o USING written
+       WHERE o.tenant_id = $1 AND o.record_kind = $2 AND o.record_key = written.record_key`,
+      [tenantId, kind, JSON.stringify(written)],
+    );
+  }
+
+  /** Takes records off the outbox that need no write (unchanged, or gone). */
+  async dismiss(client: PoolClient, tenantId: TenantId, kind: RecordKind, keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await client.query('DELETE FROM sync_outbox WHERE tenant_id = $1 AND record_kind = $2 AND record_key = ANY($3::text[])', [
+      tenantId,
+      kind,
+      keys,
+    ]);
+  }
+
+  /** A record HubSpot refused: tried again later, with a growing wait, and its error kept for `status`. */
+  async markFailed(client: PoolClient, tenantId: TenantId, kind: RecordKind, key: string, error: string): Promise<void> {
+    await client.query(
+      `UPDATE sync_outbox SET attempts = attempts + 1, last_error = $4,
+         next_attempt_at = now() + least(interval '1 hour', interval '30 seconds' * power(2, attempts))
+       WHERE tenant_id = $1 AND record_kind = $2 AND record_key = $3`,
+      [tenantId, kind, key, error],
+    );
+  }
+}

@@ -1,0 +1,92 @@
+import crypto from 'node:crypto';
+import { DateTime } from 'luxon';
+import type { AdmissionState, ReferralState } from '../domain/referralLifecycle';
+import { businessLines } from '../domain/vocabulary';
+import { EHR_ID_PROPERTY } from '../hubspot/dataModel';
+import type { DataModel } from '../hubspot/provision';
+
+/**
+ * What HubSpot gets for a referral or an admission: the sales team's view and nothing more (DESIGN.md, minimum
+ * necessary). No patient name, birth date, MRN, member id, diagnosis, note or ZIP code: a referral is named by its
+ * date, source and business line. Pure: the same state always gives the same properties and the same hash, so an
+ * unchanged record is never sent twice.
+ */
+export type HubSpotProperties = Record<string, string>;
+
+const lineLabel = (value: string | undefined) => businessLines.find((line) => line.value === value)?.label ?? 'Unspecified';
+
+function dateIn(timeZone: string, instant: string | undefined): string | undefined {
+  return instant ? (DateTime.fromISO(instant, { setZone: true }).setZone(timeZone).toISODate() ?? undefined) : undefined;
+}
+
+/** Hours from the referral to the first visit, to a tenth of an hour. */
+export function hoursToStartOfCare(state: Pick<ReferralState, 'facts' | 'firstVisitAt'>): number | undefined {
+  if (!state.facts.receivedAt || !state.firstVisitAt) return undefined;
+  const hours = (Date.parse(state.firstVisitAt) - Date.parse(state.facts.receivedAt)) / 3_600_000;
+  return hours >= 0 ? Math.round(hours * 10) / 10 : undefined;
+}
+
+/** PDGM admission source: institutional when an inpatient discharge falls in the 14 days before the start of care. */
+export function admissionSource(state: Pick<ReferralState, 'facts' | 'socDate'>): 'institutional' | 'community' | undefined {
+  if (!state.socDate) return undefined;
+  const discharge = state.facts.inpatientDischargeDate;
+  if (!discharge) return 'community';
+  const days = (Date.parse(`${state.socDate}T00:00:00Z`) - Date.parse(`${discharge}T00:00:00Z`)) / 86_400_000;
+  return days >= 0 && days <= 14 ? 'institutional' : 'community';
+}
+
+/** Every property is sent, empty when unknown, so a value withdrawn in the EHR is withdrawn in HubSpot too. */
+function complete(properties: Record<string, string | number | undefined>): HubSpotProperties {
+  return Object.fromEntries(Object.entries(properties).map(([key, value]) => [key, value === undefined ? '' : String(value)]));
+}
+
+export function toReferralProperties(state: ReferralState, model: DataModel, timeZone: string): HubSpotProperties {
+  const { facts } = state;
+  const day = facts.referralDate ?? dateIn(timeZone, facts.receivedAt ?? state.history[0]?.at) ?? 'undated';
+  const source = facts.referringOrganization?.name ?? 'Unknown source';
+  return complete({
+    [EHR_ID_PROPERTY]: state.referralKey,
+    rlx_referral_name: `Referral ${day} · ${source} · ${lineLabel(facts.businessLine)}`,
+    rlx_status: state.status,
+    rlx_business_line: facts.businessLine,
+    rlx_received_at: facts.receivedAt ? new Date(facts.receivedAt).toISOString() : undefined,
+    rlx_referral_date: facts.referralDate,
+    rlx_ordered_soc_date: facts.physicianOrderedSocDate,
+    rlx_soc_date: state.socDate,
+    rlx_non_admit_reason: state.status === 'non_admitted' ? state.nonAdmitReason : undefined,
+    rlx_payer_category: facts.payerCategory,
+    rlx_hours_to_soc: hoursToStartOfCare(state),
+    rlx_admission_source: admissionSource(state),
+    rlx_branch: facts.branch,
+    hs_pipeline: model.referralPipelineId,
+    hs_pipeline_stage: model.referralStageIds[state.status],
+  });
+}
+
+export function toAdmissionProperties(
+  state: AdmissionState,
+  referral: ReferralState | undefined,
+  timeZone: string,
+): HubSpotProperties {
+  const source = referral?.facts.referringOrganization?.name ?? 'Unknown source';
+  const line = referral?.facts.businessLine ?? state.facts.businessLine;
+  return complete({
+    [EHR_ID_PROPERTY]: state.admissionKey,
+    rlx_admission_name: `Admission ${state.socDate ?? dateIn(timeZone, state.history[0]?.at) ?? 'undated'} · ${source} · ${lineLabel(line)}`,
+    rlx_status: state.status,
+    rlx_business_line: line,
+    rlx_soc_date: state.socDate,
+    rlx_discharge_date: state.dischargeDate,
+    rlx_payer_category: referral?.facts.payerCategory ?? state.facts.payerCategory,
+    rlx_election_date: state.electionDate,
+    rlx_noe_accepted_date: state.noeAcceptedDate,
+  });
+}
+
+/** A stable hash of what is sent: keys sorted, so the same properties always hash the same. */
+export function propertiesHash(properties: HubSpotProperties): string {
+  const sorted = Object.keys(properties)
+    .sort()
+    .map((key) => [key, properties[key]]);
+  return crypto.createHash('sha256').update(JSON.stringify(sorted)).digest('hex');
+}

@@ -1,0 +1,86 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { Ingestor } from '../../src/ehr/ingest';
+import { HubSpot } from '../../src/hubspot/client';
+import { provisionDataModel, type DataModel } from '../../src/hubspot/provision';
+import { EhrStore } from '../../src/store/ehrStore';
+import { migrate } from '../../src/store/migrate';
+import { TenantRepository, type Tenant } from '../../src/store/tenants';
+import { syncOnce } from '../../src/sync/syncOnce';
+import { SANDBOX_TOKEN, startTestSandbox, type SandboxHarness } from '../support/sandbox';
+
+let harness: SandboxHarness;
+let hubspot: HubSpot;
+let model: DataModel;
+let tenant: Tenant;
+let ingestor: Ingestor;
+const fixture = (name: string) => fs.readFileSync(path.join(__dirname, '../fixtures/external/hl7v2', name), 'utf8');
+
+beforeAll(async () => {
+  harness = await startTestSandbox('sync_once');
+  await migrate(harness.db.pool);
+  hubspot = new HubSpot({ baseUrl: harness.sandbox.url, accessToken: SANDBOX_TOKEN });
+  model = (await provisionDataModel(hubspot)).model;
+  const tenants = new TenantRepository(harness.db.pool);
+  await tenants.ensure(harness.sandbox.portalId);
+  await tenants.updateSettings(harness.sandbox.portalId, { timeZone: 'America/Chicago' });
+  const found = await tenants.find(harness.sandbox.portalId);
+  if (!found) throw new Error('tenant not registered');
+  tenant = found;
+  ingestor = await Ingestor.forTenant(new EhrStore(harness.db.pool), tenant);
+});
+afterAll(async () => {
+  await harness.close();
+});
+
+const referrals = async () => {
+  const page = await hubspot.request(
+    { method: 'GET', path: `/crm/v3/objects/${model.referralObjectTypeId}`, qs: { properties: 'rlx_ehr_id,rlx_referral_name,rlx_status,hs_pipeline_stage,rlx_received_at' } },
+    z.object({ results: z.array(z.object({ id: z.string(), properties: z.record(z.string(), z.string().nullable()) })) }),
+  );
+  return page.results;
+};
+
+describe('syncing referrals to HubSpot', () => {
+  it('an HL7 referral becomes one Referral record at the right stage, named without patient data', async () => {
+    expect((await ingestor.message('hl7v2', fixture('REF-I12-01.hl7'), 'mllp')).status).toBe('accepted');
+    const round = await syncOnce({ pool: harness.db.pool, hubspot, tenant, model });
+    expect(round).toEqual({ written: 1, unchanged: 0, failed: 0 });
+    const [record, ...others] = await referrals();
+    expect(others).toEqual([]);
+    // RF1-6 226839; RF1-7 2022-01-25; PRD-10 GOOD HEALTH HOSPITAL; no business line in the message.
+    expect(record?.properties).toMatchObject({
+      rlx_ehr_id: '226839',
+      rlx_referral_name: 'Referral 2022-01-25 · GOOD HEALTH HOSPITAL · Unspecified',
+      rlx_status: 'received',
+      hs_pipeline_stage: model.referralStageIds.received,
+    });
+    expect(JSON.stringify(record)).not.toMatch(/EVERYMAN|ADAM|PATID1234|19610615/);
+  });
+
+  it('a second round writes nothing, and a cancellation moves the same record to Cancelled', async () => {
+    harness.sandbox.resetStats();
+    expect(await syncOnce({ pool: harness.db.pool, hubspot, tenant, model })).toEqual({ written: 0, unchanged: 0, failed: 0 });
+    expect(harness.sandbox.stats().writes).toBe(0);
+
+    await ingestor.message('hl7v2', fixture('REF-I14-01.hl7'), 'mllp');
+    expect(await syncOnce({ pool: harness.db.pool, hubspot, tenant, model })).toEqual({ written: 1, unchanged: 0, failed: 0 });
+    const all = await referrals();
+    expect(all).toHaveLength(1);
+    expect(all[0]?.properties).toMatchObject({ rlx_status: 'cancelled', hs_pipeline_stage: model.referralStageIds.cancelled });
+  });
+
+  it('a crash between HubSpot answering and the commit leaves the work queued, and the retry creates no duplicate', async () => {
+    await ingestor.message('hl7v2', fixture('REF-I12-01.hl7').replace('226839^EPIC', '900001^EPIC').replace('|MSG00112|', '|MSG9001|'), 'mllp');
+    await harness.db.pool.query(`
+      CREATE OR REPLACE FUNCTION crash_now() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'process killed'; END $$ LANGUAGE plpgsql;
+      CREATE TRIGGER crash BEFORE INSERT OR UPDATE ON hubspot_records FOR EACH ROW EXECUTE FUNCTION crash_now();`);
+    await expect(syncOnce({ pool: harness.db.pool, hubspot, tenant, model })).rejects.toThrow('process killed');
+    await harness.db.pool.query('DROP TRIGGER crash ON hubspot_records');
+    // HubSpot has the record already; the outbox still has the work.
+    expect((await referrals()).map((r) => r.properties.rlx_ehr_id).sort()).toEqual(['226839', '900001']);
+    expect(await syncOnce({ pool: harness.db.pool, hubspot, tenant, model })).toEqual({ written: 1, unchanged: 0, failed: 0 });
+    expect((await referrals()).map((r) => r.properties.rlx_ehr_id).sort()).toEqual(['226839', '900001']);
+  });
+});

@@ -1,0 +1,59 @@
+import { deriveCases } from '../../src/domain/referralLifecycle';
+import type { DataModel } from '../../src/hubspot/provision';
+import { admissionSource, hoursToStartOfCare, propertiesHash, toReferralProperties } from '../../src/sync/records';
+import { event } from '../support/events';
+
+const model: DataModel = {
+  referralObjectTypeId: '2-101',
+  admissionObjectTypeId: '2-102',
+  referralPipelineId: '5001',
+  referralStageIds: { received: '5002', accepted: '5004', admitted: '5006', non_admitted: '5007', cancelled: '5008' },
+  associationTypeIds: {},
+};
+
+function referral(extra: Parameters<typeof event>[0][] = []) {
+  return deriveCases([
+    event({
+      kind: 'referral.received',
+      referralKey: 'R-1',
+      occurredAt: '2026-11-27T23:30:00-06:00',
+      facts: {
+        receivedAt: '2026-11-27T23:30:00-06:00',
+        businessLine: 'hospice',
+        referringOrganization: { name: 'Mercy General' },
+        serviceZip: '75216',
+        inpatientDischargeDate: '2026-11-20',
+      },
+    }),
+    ...extra.map(event),
+  ]).referrals[0]!;
+}
+
+describe('what HubSpot gets for a referral', () => {
+  it('is named by date (in the agency zone), source and business line, with no patient data', () => {
+    const properties = toReferralProperties(referral(), model, 'America/Chicago');
+    // 23:30 in Chicago is 05:30 UTC the next day: the agency's date is the 27th.
+    expect(properties.rlx_referral_name).toBe('Referral 2026-11-27 · Mercy General · Hospice');
+    expect(properties).toMatchObject({ rlx_status: 'received', hs_pipeline: '5001', hs_pipeline_stage: '5002', rlx_received_at: '2026-11-28T05:30:00.000Z' });
+    expect(JSON.stringify(properties)).not.toContain('75216');
+    // Unknown values are sent empty, so a value withdrawn in the EHR is cleared in HubSpot.
+    expect(properties.rlx_soc_date).toBe('');
+  });
+
+  it('counts hours to SOC from receipt to first visit, and calls a start within 14 days of discharge institutional', () => {
+    const admitted = referral([
+      { kind: 'admission.admitted', admissionKey: 'E-1', referralKey: 'R-1', occurredAt: '2026-11-29T10:00:00-06:00', socDate: '2026-11-29', firstVisitAt: '2026-11-29T09:15:00-06:00' },
+    ]);
+    // 23:30 on the 27th to 09:15 on the 29th: 33 h 45 min.
+    expect(hoursToStartOfCare(admitted)).toBe(33.8);
+    // Discharged the 20th, SOC the 29th: 9 days.
+    expect(admissionSource(admitted)).toBe('institutional');
+    expect(admissionSource({ ...admitted, facts: { ...admitted.facts, inpatientDischargeDate: '2026-11-14' } })).toBe('community');
+    expect(admissionSource({ ...admitted, facts: { ...admitted.facts, inpatientDischargeDate: '2026-11-15' } })).toBe('institutional');
+  });
+
+  it('hashes the same properties the same whatever their order', () => {
+    expect(propertiesHash({ a: '1', b: '2' })).toBe(propertiesHash({ b: '2', a: '1' }));
+    expect(propertiesHash({ a: '1', b: '2' })).not.toBe(propertiesHash({ a: '1', b: '3' }));
+  });
+});
