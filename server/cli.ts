@@ -18,7 +18,7 @@ import { HubSpotProjectError } from './commands/hubspotProject';
 import { startSandbox } from './sandbox';
 import { StartupError, initAppServices, initDatabase } from './services';
 import { replayDemo } from './demo';
-import { describeHubSpot, describeProvisioning, listen, provision, startFeeds } from './start';
+import { describeHubSpot, describeProvisioning, listen, provision, startFeeds, startSync } from './start';
 
 const version = packageVersion();
 
@@ -49,6 +49,7 @@ async function startCommand(config: AppConfig): Promise<void> {
     for (const line of describeProvisioning(await provision(services))) say(`  ${line}`);
     const server = await listen(services);
     const feeds = await startFeeds(services);
+    const sync = await startSync(services);
     say(`  Server      ${server.url}`);
     for (const line of feeds.lines) say(`  Feeds       ${line}`);
     const { REFERRALYNX_DEMO: demo, REFERRALYNX_MLLP_PORT: mllpPort } = config.env;
@@ -59,6 +60,8 @@ async function startCommand(config: AppConfig): Promise<void> {
         `  Demo        ${replay.messages} HL7 messages (${replay.rejected} not acknowledged AA), a referral log of ${replay.csvRows} rows: ` +
           `${replay.referrals} referrals, ${replay.admissions} admissions, ${replay.quarantined} in quarantine`,
       );
+      const synced = await sync.drain();
+      say(`  Sync        ${synced.written} records written to HubSpot, ${synced.unchanged} unchanged, ${synced.failed} refused`);
     } else if (demo === 'on' && mllpPort === 'off') {
       say('  Demo        not replayed: it needs the MLLP listener (REFERRALYNX_MLLP_PORT is off)');
     }
@@ -66,6 +69,7 @@ async function startCommand(config: AppConfig): Promise<void> {
     say('Ready. Press Ctrl-C to stop.');
     const signal = await untilStopped();
     logger.info({ signal }, 'shutting down');
+    await sync.close();
     await feeds.close();
     await server.close();
   } finally {

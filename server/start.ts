@@ -1,7 +1,8 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getAccountDetails } from '../src/hubspot/api';
-import { provisionDataModel, type ProvisionResult } from '../src/hubspot/provision';
+import { dataModelSchema, provisionDataModel, type ProvisionResult } from '../src/hubspot/provision';
+import { syncOnce, type SyncRound } from '../src/sync/syncOnce';
 import { systemClock } from '../src/clock';
 import cron from 'node-cron';
 import { pollFhirFeed } from '../src/ehr/fhirFeed';
@@ -158,6 +159,49 @@ export async function startFeeds(services: AppServices): Promise<RunningFeeds> {
     ...(listeningOn === undefined ? {} : { mllpPort: listeningOn }),
     close: async () => {
       for (const close of closers) await close();
+    },
+  };
+}
+
+export interface RunningSync {
+  /** Resolves when everything queued so far has been written (or refused). */
+  drain(): Promise<SyncRound>;
+  close(): Promise<void>;
+}
+
+/**
+ * The sync worker: every two seconds, rounds of syncOnce until the outbox has nothing due. Several server processes
+ * can run it against one database; they share the work through SKIP LOCKED.
+ */
+export async function startSync(services: AppServices): Promise<RunningSync> {
+  const saved = await services.tenants.readDataModel(services.tenant.tenantId);
+  const model = dataModelSchema.parse(saved.dataModel);
+  let running: Promise<SyncRound> | undefined;
+  const drain = (): Promise<SyncRound> => {
+    running ??= (async () => {
+      const total: SyncRound = { written: 0, unchanged: 0, failed: 0 };
+      try {
+        for (;;) {
+          const round = await syncOnce({ pool: services.pool, hubspot: services.hubspot, tenant: services.tenant, model });
+          total.written += round.written;
+          total.unchanged += round.unchanged;
+          total.failed += round.failed;
+          if (round.written + round.unchanged + round.failed === 0) return total;
+        }
+      } finally {
+        running = undefined;
+      }
+    })();
+    return running;
+  };
+  const timer = setInterval(() => {
+    drain().catch((error: unknown) => services.logger.error({ error: describeErrorSafely(error) }, 'sync round failed'));
+  }, 2_000);
+  return {
+    drain,
+    close: async () => {
+      clearInterval(timer);
+      await running?.catch(() => undefined);
     },
   };
 }

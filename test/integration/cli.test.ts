@@ -113,6 +113,8 @@ describe('referralynx start on embedded defaults', () => {
     // The demo agency played in over MLLP and CSV, every message acknowledged and nothing quarantined.
     expect(first.output).toMatch(/Demo {8}\d{4} HL7 messages \(0 not acknowledged AA\), a referral log of \d{4} rows: \d{4} referrals, \d{4} admissions, 0 in quarantine/);
     expect(first.output).toMatch(/Feeds {7}HL7 v2 over MLLP on 127\.0\.0\.1:\d+/);
+    // And the sync wrote them to the sandbox, none refused.
+    expect(first.output).toMatch(/Sync {8}\d+ records written to HubSpot, \d+ unchanged, 0 refused/);
     expect(first.code).toBe(0);
     // The cluster lives where the start-up message says, and survives the stop.
     const cluster = /data in (\S+),/.exec(first.output)?.[1] ?? '';
