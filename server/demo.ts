@@ -22,8 +22,16 @@ export interface DemoReplay {
  * start replays the same messages, which are recognised and change nothing.
  */
 export async function replayDemo(services: AppServices, mllpPort: number): Promise<DemoReplay> {
-  const today = DateTime.now().setZone(services.tenant.settings.timeZone).toISODate() ?? '';
-  const agency = generateDemoAgency({ until: today, timeZone: services.tenant.settings.timeZone });
+  // The demo year ends on the day it was first played: a later start replays the same agency (all duplicates)
+  // instead of inventing another one.
+  const folder = path.join(services.config.dataDir, 'demo');
+  fs.mkdirSync(folder, { recursive: true });
+  const anchorFile = path.join(folder, 'until.txt');
+  if (!fs.existsSync(anchorFile)) {
+    fs.writeFileSync(anchorFile, DateTime.now().setZone(services.tenant.settings.timeZone).toISODate() ?? '');
+  }
+  const until = fs.readFileSync(anchorFile, 'utf8').trim();
+  const agency = generateDemoAgency({ until, timeZone: services.tenant.settings.timeZone });
   const now = Date.now();
 
   const client = new Hl7Client({
@@ -43,9 +51,7 @@ export async function replayDemo(services: AppServices, mllpPort: number): Promi
     await client.close();
   }
 
-  const folder = path.join(services.config.dataDir, 'demo');
-  fs.mkdirSync(folder, { recursive: true });
-  const file = path.join(folder, `referral-log-${today}.csv`);
+  const file = path.join(folder, `referral-log-${until}.csv`);
   fs.writeFileSync(file, agencyCsvExport(agency, now));
   const csv = await services.ingestor.csvFile(file, 'generic');
   const counts = await services.ehr.counts(services.tenant.tenantId);
