@@ -436,3 +436,81 @@ function matchOutcomes(
     };
   });
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Search: https://developers.hubspot.com/docs/api-reference/search/guide (5 requests/s, 200 per page, IN takes a
+// list of values)
+
+const searchPageSchema = z
+  .object({
+    total: z.number().optional(),
+    results: z.array(simpleObjectSchema),
+    paging: z.object({ next: z.object({ after: z.string() }).loose().optional() }).loose().optional(),
+  })
+  .loose();
+
+/** Every record whose `property` is one of `values` (IN filter, 100 values per search, all pages). */
+export async function findByPropertyValues(
+  hubspot: HubSpot,
+  objectType: string,
+  property: string,
+  values: readonly string[],
+  properties: readonly string[] = [property],
+): Promise<SimpleObject[]> {
+  const found: SimpleObject[] = [];
+  for (const part of chunk(values)) {
+    let after: string | undefined;
+    do {
+      const page = await hubspot.request(
+        {
+          method: 'POST',
+          path: `/crm/v3/objects/${enc(objectType)}/search`,
+          body: {
+            filterGroups: [{ filters: [{ propertyName: property, operator: 'IN', values: part }] }],
+            properties,
+            limit: 200,
+            ...(after ? { after } : {}),
+          },
+        },
+        searchPageSchema,
+      );
+      found.push(...page.results);
+      after = page.paging?.next?.after;
+    } while (after);
+  }
+  return found;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Associations, batch create with a label: https://developers.hubspot.com/docs/api-reference/crm-associations-v4/guide
+
+export interface LabelledAssociation {
+  fromId: string;
+  toId: string;
+}
+
+/** Creates labelled associations, 100 per call; creating one that exists changes nothing in HubSpot. */
+export async function associateWithLabel(
+  hubspot: HubSpot,
+  fromObjectType: string,
+  toObjectType: string,
+  associationTypeId: number,
+  associations: readonly LabelledAssociation[],
+): Promise<void> {
+  for (const part of chunk(associations)) {
+    await hubspot.request(
+      {
+        method: 'POST',
+        path: `/crm/v4/associations/${enc(fromObjectType)}/${enc(toObjectType)}/batch/create`,
+        body: {
+          inputs: part.map((a) => ({
+            from: { id: a.fromId },
+            to: { id: a.toId },
+            types: [{ associationCategory: 'USER_DEFINED', associationTypeId }],
+          })),
+        },
+      },
+      z.unknown(),
+    );
+  }
+}

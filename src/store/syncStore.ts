@@ -87,4 +87,24 @@ export class SyncStore {
       [tenantId, kind, key, error],
     );
   }
+
+  /** Known companies for these NPIs; a miss counts as known for an hour. */
+  async sourceMatches(client: PoolClient, tenantId: TenantId, npis: string[]): Promise<Map<string, string | null>> {
+    const { rows } = await client.query<{ npi: string; company_id: string | null }>(
+      `SELECT npi, company_id FROM source_matches
+       WHERE tenant_id = $1 AND npi = ANY($2::text[]) AND (company_id IS NOT NULL OR checked_at > now() - interval '1 hour')`,
+      [tenantId, npis],
+    );
+    return new Map(rows.map((row) => [row.npi, row.company_id]));
+  }
+
+  async saveSourceMatches(client: PoolClient, tenantId: TenantId, matches: Array<{ npi: string; companyId: string | null }>): Promise<void> {
+    if (matches.length === 0) return;
+    await client.query(
+      `INSERT INTO source_matches (tenant_id, npi, company_id, method)
+       SELECT $1, m->>'npi', m->>'companyId', 'npi' FROM jsonb_array_elements($2::jsonb) AS x(m)
+       ON CONFLICT (tenant_id, npi) DO UPDATE SET company_id = EXCLUDED.company_id, method = EXCLUDED.method, checked_at = now()`,
+      [tenantId, JSON.stringify(matches)],
+    );
+  }
 }

@@ -83,4 +83,49 @@ describe('syncing referrals to HubSpot', () => {
     expect(await syncOnce({ pool: harness.db.pool, hubspot, tenant, model })).toEqual({ written: 1, unchanged: 0, failed: 0 });
     expect((await referrals()).map((r) => r.properties.rlx_ehr_id).sort()).toEqual(['226839', '900001']);
   });
+
+  it('associates a referral to its source company, found by NPI, with the "Referral source" label', async () => {
+    const company = await hubspot.request(
+      { method: 'POST', path: '/crm/v3/objects/companies', body: { properties: { name: 'Good Health Hospital', rlx_npi: '1234567893' } } },
+      z.object({ id: z.string() }),
+    );
+    // The fixture's referral, its source (PRD-10) now carrying an NPI (XON.7 = NPI, XON.10 = the number).
+    const withNpi = fixture('REF-I12-01.hl7')
+      .replace('226839^EPIC', '900002^EPIC')
+      .replace('|MSG00112|', '|MSG9002|')
+      .replace('|GOOD HEALTH HOSPITAL|', '|GOOD HEALTH HOSPITAL^^^^^^NPI^^^1234567893|');
+    const withUnknownNpi = withNpi.replace('900002^EPIC', '900003^EPIC').replace('|MSG9002|', '|MSG9003|').replace('1234567893', '1245319599');
+    await ingestor.message('hl7v2', withNpi, 'mllp');
+    await ingestor.message('hl7v2', withUnknownNpi, 'mllp');
+    harness.sandbox.resetStats();
+    expect(await syncOnce({ pool: harness.db.pool, hubspot, tenant, model })).toEqual({ written: 2, unchanged: 0, failed: 0 });
+    // One search for both NPIs, one upsert, one association call.
+    expect(harness.sandbox.stats().byRoute).toMatchObject({
+      'POST /crm/v3/objects/{objectType}/search': 1,
+      'POST /crm/v3/objects/{objectType}/batch/upsert': 1,
+      'POST /crm/v4/associations/{fromObjectType}/{toObjectType}/batch/create': 1,
+    });
+
+    const byKey = new Map((await referrals()).map((r) => [r.properties.rlx_ehr_id, r.id]));
+    const links = async (referralId: string | undefined) =>
+      (
+        await hubspot.request(
+          { method: 'GET', path: `/crm/v4/objects/${model.referralObjectTypeId}/${referralId}/associations/companies` },
+          z.object({
+            results: z.array(
+              z.object({ toObjectId: z.union([z.string(), z.number()]), associationTypes: z.array(z.object({ label: z.string().nullable().optional() }).loose()) }).loose(),
+            ),
+          }),
+        )
+      ).results;
+    const matched = await links(byKey.get('900002'));
+    expect(matched.map((l) => String(l.toObjectId))).toEqual([company.id]);
+    expect(matched[0]?.associationTypes.map((t) => t.label)).toContain('Referral source');
+    expect(await links(byKey.get('900003'))).toEqual([]);
+    const { rows } = await harness.db.pool.query('SELECT npi, company_id FROM source_matches ORDER BY npi');
+    expect(rows).toEqual([
+      { npi: '1234567893', company_id: company.id },
+      { npi: '1245319599', company_id: null },
+    ]);
+  });
 });
