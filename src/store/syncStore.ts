@@ -3,6 +3,7 @@ import type { AdmissionState, ReferralState } from '../domain/referralLifecycle'
 import type { PoolClient } from './postgres';
 
 export type RecordKind = 'referral' | 'admission';
+export type NpiObjectType = 'companies' | 'contacts';
 
 const stateTable: Record<RecordKind, { table: string; key: string }> = {
   referral: { table: 'referrals', key: 'referral_key' },
@@ -88,23 +89,34 @@ export class SyncStore {
     );
   }
 
-  /** Known companies for these NPIs; a miss counts as known for an hour. */
-  async sourceMatches(client: PoolClient, tenantId: TenantId, npis: string[]): Promise<Map<string, string | null>> {
-    const { rows } = await client.query<{ npi: string; company_id: string | null }>(
-      `SELECT npi, company_id FROM source_matches
-       WHERE tenant_id = $1 AND npi = ANY($2::text[]) AND (company_id IS NOT NULL OR checked_at > now() - interval '1 hour')`,
-      [tenantId, npis],
+  /** Known companies or contacts for these NPIs; a miss counts as known for an hour. */
+  async npiMatches(
+    client: PoolClient,
+    tenantId: TenantId,
+    objectType: NpiObjectType,
+    npis: string[],
+  ): Promise<Map<string, string | null>> {
+    const { rows } = await client.query<{ npi: string; hubspot_id: string | null }>(
+      `SELECT npi, hubspot_id FROM source_matches
+       WHERE tenant_id = $1 AND object_type = $2 AND npi = ANY($3::text[])
+         AND (hubspot_id IS NOT NULL OR checked_at > now() - interval '1 hour')`,
+      [tenantId, objectType, npis],
     );
-    return new Map(rows.map((row) => [row.npi, row.company_id]));
+    return new Map(rows.map((row) => [row.npi, row.hubspot_id]));
   }
 
-  async saveSourceMatches(client: PoolClient, tenantId: TenantId, matches: Array<{ npi: string; companyId: string | null }>): Promise<void> {
+  async saveNpiMatches(
+    client: PoolClient,
+    tenantId: TenantId,
+    objectType: NpiObjectType,
+    matches: Array<{ npi: string; hubspotId: string | null }>,
+  ): Promise<void> {
     if (matches.length === 0) return;
     await client.query(
-      `INSERT INTO source_matches (tenant_id, npi, company_id, method)
-       SELECT $1, m->>'npi', m->>'companyId', 'npi' FROM jsonb_array_elements($2::jsonb) AS x(m)
-       ON CONFLICT (tenant_id, npi) DO UPDATE SET company_id = EXCLUDED.company_id, method = EXCLUDED.method, checked_at = now()`,
-      [tenantId, JSON.stringify(matches)],
+      `INSERT INTO source_matches (tenant_id, object_type, npi, hubspot_id, method)
+       SELECT $1, $2, m->>'npi', m->>'hubspotId', 'npi' FROM jsonb_array_elements($3::jsonb) AS x(m)
+       ON CONFLICT (tenant_id, object_type, npi) DO UPDATE SET hubspot_id = EXCLUDED.hubspot_id, method = EXCLUDED.method, checked_at = now()`,
+      [tenantId, objectType, JSON.stringify(matches)],
     );
   }
 }

@@ -1,11 +1,11 @@
-import type { Tenant } from '../store/tenants';
-import type { ReferralState } from '../domain/referralLifecycle';
+import type { AdmissionState, ReferralState } from '../domain/referralLifecycle';
 import { associateWithLabel, batchUpsert, findByPropertyValues } from '../hubspot/api';
 import type { HubSpot } from '../hubspot/client';
 import { EHR_ID_PROPERTY } from '../hubspot/dataModel';
 import type { DataModel } from '../hubspot/provision';
 import { inTransaction, type Pool, type PoolClient } from '../store/postgres';
-import { SyncStore, type RecordKind } from '../store/syncStore';
+import { SyncStore, type NpiObjectType, type RecordKind } from '../store/syncStore';
+import type { Tenant } from '../store/tenants';
 import { propertiesHash, toAdmissionProperties, toReferralProperties, type HubSpotProperties } from './records';
 
 export interface SyncRound {
@@ -14,47 +14,59 @@ export interface SyncRound {
   failed: number;
 }
 
+/** An association a record should have: to which object, and under which label (association type id). */
+interface Link {
+  toObjectType: string;
+  toId: string;
+  typeId: number;
+}
+
+interface Planned {
+  key: string;
+  properties: HubSpotProperties;
+  links: Link[];
+  hash: string;
+}
+
 /**
- * One round of the sync: up to `batchSize` queued referrals, then admissions, each kind in one transaction and one
- * batch upsert by the EHR id (HubSpot's unique rlx_ehr_id), so a record is never created twice, whether the round
- * is repeated, crashes between HubSpot's answer and the commit, or runs in two processes at once. Records whose
- * properties hash to what was last written are not sent.
+ * Finds HubSpot records by NPI (companies' and contacts' rlx_npi property): from the saved matches, or one search
+ * for the NPIs not seen yet. A miss is kept an hour before the portal is asked again.
  */
-/**
- * The HubSpot company of each referral's source, by the source's NPI (the company's rlx_npi property), from the
- * saved matches or one search for the NPIs not seen yet. Referrals whose source has no NPI or no company stay
- * unassociated for now (name matching and the unmatched queue come next).
- */
-async function referralSources(
+async function matchNpis(
   client: PoolClient,
   store: SyncStore,
   hubspot: HubSpot,
   tenant: Tenant,
-  referrals: ReferralState[],
-): Promise<Map<string, string>> {
-  const npiOf = new Map(referrals.flatMap((r) => (r.facts.referringOrganization?.npi ? [[r.referralKey, r.facts.referringOrganization.npi] as const] : [])));
-  const npis = [...new Set(npiOf.values())];
-  if (npis.length === 0) return new Map();
-  const known = await store.sourceMatches(client, tenant.tenantId, npis);
-  const unknown = npis.filter((npi) => !known.has(npi));
+  objectType: NpiObjectType,
+  npis: string[],
+): Promise<Map<string, string | null>> {
+  const unique = [...new Set(npis)];
+  if (unique.length === 0) return new Map();
+  const known = await store.npiMatches(client, tenant.tenantId, objectType, unique);
+  const unknown = unique.filter((npi) => !known.has(npi));
   if (unknown.length > 0) {
-    const companies = await findByPropertyValues(hubspot, 'companies', 'rlx_npi', unknown, ['rlx_npi', 'name']);
+    const records = await findByPropertyValues(hubspot, objectType, 'rlx_npi', unknown);
     const found = unknown.map((npi) => {
-      // Two companies with one NPI: the oldest record (lowest id) is taken, the same one every time.
-      const matches = companies.filter((c) => c.properties.rlx_npi === npi).sort((a, b) => Number(a.id) - Number(b.id));
-      return { npi, companyId: matches[0]?.id ?? null };
+      // Two records with one NPI: the oldest (lowest id) is taken, the same one every time.
+      const matches = records.filter((r) => r.properties.rlx_npi === npi).sort((a, b) => Number(a.id) - Number(b.id));
+      return { npi, hubspotId: matches[0]?.id ?? null };
     });
-    await store.saveSourceMatches(client, tenant.tenantId, found);
-    for (const match of found) known.set(match.npi, match.companyId);
+    await store.saveNpiMatches(client, tenant.tenantId, objectType, found);
+    for (const match of found) known.set(match.npi, match.hubspotId);
   }
-  return new Map(
-    [...npiOf.entries()].flatMap(([key, npi]) => {
-      const companyId = known.get(npi);
-      return companyId ? [[key, companyId] as const] : [];
-    }),
-  );
+  return known;
 }
 
+/**
+ * One round of the sync: up to `batchSize` queued referrals, then admissions, each kind in one transaction and one
+ * batch upsert by the EHR id (HubSpot's unique rlx_ehr_id), so a record is never created twice, whether the round
+ * is repeated, crashes between HubSpot's answer and the commit, or runs in two processes at once. Records whose
+ * properties and associations hash to what was last written are not sent.
+ *
+ * Associations: a referral to its source company ("Referral source") and referring clinician ("Referring
+ * clinician"), found by NPI; an admission to its referral ("Admitted from referral") and the referral's source.
+ * Name matching, the unmatched queue and owners come next.
+ */
 export async function syncOnce(options: {
   pool: Pool;
   hubspot: HubSpot;
@@ -66,76 +78,103 @@ export async function syncOnce(options: {
   const store = new SyncStore();
   const round: SyncRound = { written: 0, unchanged: 0, failed: 0 };
   const objectType: Record<RecordKind, string> = { referral: model.referralObjectTypeId, admission: model.admissionObjectTypeId };
+  const label = (key: string): number | undefined => model.associationTypeIds[key];
+
+  const planReferrals = async (client: PoolClient, states: ReferralState[]): Promise<Planned[]> => {
+    const companies = await matchNpis(client, store, hubspot, tenant, 'companies', states.flatMap((s) => s.facts.referringOrganization?.npi ?? []));
+    const contacts = await matchNpis(client, store, hubspot, tenant, 'contacts', states.flatMap((s) => s.facts.referringPractitioner?.npi ?? []));
+    return states.map((state) => {
+      const links: Link[] = [];
+      const company = companies.get(state.facts.referringOrganization?.npi ?? '');
+      const contact = contacts.get(state.facts.referringPractitioner?.npi ?? '');
+      const sourceType = label('referral_to_company');
+      const clinicianType = label('referral_to_contact');
+      if (company && sourceType !== undefined) links.push({ toObjectType: '0-2', toId: company, typeId: sourceType });
+      if (contact && clinicianType !== undefined) links.push({ toObjectType: '0-1', toId: contact, typeId: clinicianType });
+      return planned(state.referralKey, toReferralProperties(state, model, tenant.settings.timeZone), links);
+    });
+  };
+
+  const planAdmissions = async (client: PoolClient, states: AdmissionState[]): Promise<Planned[]> => {
+    const referralKeys = states.flatMap((s) => (s.referralKey ? [s.referralKey] : []));
+    const referrals = await store.states(client, tenant.tenantId, 'referral', referralKeys);
+    const referralIds = await store.lastWritten(client, tenant.tenantId, 'referral', referralKeys);
+    const companies = await matchNpis(
+      client,
+      store,
+      hubspot,
+      tenant,
+      'companies',
+      [...referrals.values()].flatMap((r) => r.facts.referringOrganization?.npi ?? []),
+    );
+    return states.map((state) => {
+      const referral = state.referralKey ? referrals.get(state.referralKey) : undefined;
+      const links: Link[] = [];
+      const referralId = state.referralKey ? referralIds.get(state.referralKey)?.hubspotId : undefined;
+      const company = companies.get(referral?.facts.referringOrganization?.npi ?? '');
+      const toReferral = label('admission_to_referral');
+      const toCompany = label('admission_to_company');
+      if (referralId && toReferral !== undefined) links.push({ toObjectType: model.referralObjectTypeId, toId: referralId, typeId: toReferral });
+      if (company && toCompany !== undefined) links.push({ toObjectType: '0-2', toId: company, typeId: toCompany });
+      return planned(state.admissionKey, toAdmissionProperties(state, referral, tenant.settings.timeZone), links);
+    });
+  };
+
   for (const kind of ['referral', 'admission'] as const) {
     await inTransaction(pool, async (client) => {
       const keys = await store.claimDue(client, tenant.tenantId, kind, options.batchSize ?? 100);
       if (keys.length === 0) return;
       const states = await store.states(client, tenant.tenantId, kind, keys);
-      const referrals =
-        kind === 'admission'
-          ? await store.states(
-              client,
-              tenant.tenantId,
-              'referral',
-              [...states.values()].flatMap((s) => ('referralKey' in s && s.referralKey ? [s.referralKey] : [])),
-            )
-          : new Map<string, ReferralState>();
+      const gone = keys.filter((key) => !states.has(key));
+      const plans =
+        kind === 'referral'
+          ? await planReferrals(client, [...states.values()] as ReferralState[])
+          : await planAdmissions(client, [...states.values()] as AdmissionState[]);
       const last = await store.lastWritten(client, tenant.tenantId, kind, keys);
-      const sources =
-        kind === 'referral' ? await referralSources(client, store, hubspot, tenant, [...states.values()] as ReferralState[]) : new Map<string, string>();
-      const toSend: Array<{ key: string; properties: HubSpotProperties; hash: string; companyId?: string }> = [];
-      const dismissed: string[] = [];
-      for (const key of keys) {
-        const state = states.get(key);
-        if (!state) {
-          dismissed.push(key);
-          continue;
-        }
-        const properties =
-          kind === 'referral'
-            ? toReferralProperties(state as ReferralState, model, tenant.settings.timeZone)
-            : toAdmissionProperties(
-                state as Parameters<typeof toAdmissionProperties>[0],
-                referrals.get((state as { referralKey?: string }).referralKey ?? ''),
-                tenant.settings.timeZone,
-              );
-        // The company it is associated to is part of what was written: a source matched later sends it again.
-        const companyId = sources.get(key);
-        const hash = propertiesHash(companyId ? { ...properties, '@company': companyId } : properties);
-        if (last.get(key)?.hash === hash) dismissed.push(key);
-        else toSend.push({ key, properties, hash, ...(companyId ? { companyId } : {}) });
-      }
-      await store.dismiss(client, tenant.tenantId, kind, dismissed);
-      round.unchanged += dismissed.length;
+      const unchanged = plans.filter((plan) => last.get(plan.key)?.hash === plan.hash).map((plan) => plan.key);
+      const toSend = plans.filter((plan) => last.get(plan.key)?.hash !== plan.hash);
+      await store.dismiss(client, tenant.tenantId, kind, [...gone, ...unchanged]);
+      round.unchanged += gone.length + unchanged.length;
       if (toSend.length === 0) return;
+
       const outcomes = await batchUpsert(
         hubspot,
         objectType[kind],
         EHR_ID_PROPERTY,
         toSend.map(({ key, properties }) => ({ id: key, properties })),
       );
-      const hashOf = new Map(toSend.map((item) => [item.key, item.hash]));
+      const plan = new Map(toSend.map((item) => [item.key, item]));
       const written: Array<{ key: string; hubspotId: string; hash: string }> = [];
+      const links = new Map<string, { toObjectType: string; typeId: number; pairs: Array<{ fromId: string; toId: string }> }>();
       for (const outcome of outcomes) {
-        if (outcome.ok) {
-          written.push({ key: outcome.input.id, hubspotId: outcome.object.id, hash: hashOf.get(outcome.input.id) ?? '' });
-        } else {
+        const item = plan.get(outcome.input.id);
+        if (!outcome.ok || !item) {
           round.failed += 1;
-          await store.markFailed(client, tenant.tenantId, kind, outcome.input.id, `${outcome.error.category}: ${outcome.error.message}`);
+          const reason = outcome.ok ? 'no plan for this record' : `${outcome.error.category}: ${outcome.error.message}`;
+          await store.markFailed(client, tenant.tenantId, kind, outcome.input.id, reason);
+          continue;
+        }
+        written.push({ key: item.key, hubspotId: outcome.object.id, hash: item.hash });
+        for (const link of item.links) {
+          const group = `${link.toObjectType}:${link.typeId}`;
+          const entry = links.get(group) ?? { toObjectType: link.toObjectType, typeId: link.typeId, pairs: [] };
+          entry.pairs.push({ fromId: outcome.object.id, toId: link.toId });
+          links.set(group, entry);
         }
       }
-      const companyOf = new Map(toSend.flatMap((item) => (item.companyId ? [[item.key, item.companyId] as const] : [])));
-      const typeId = model.associationTypeIds.referral_to_company;
-      const sourceLinks = written.flatMap((w) => {
-        const companyId = companyOf.get(w.key);
-        return companyId ? [{ fromId: w.hubspotId, toId: companyId }] : [];
-      });
-      if (kind === 'referral' && typeId !== undefined && sourceLinks.length > 0) {
-        await associateWithLabel(hubspot, model.referralObjectTypeId, '0-2', typeId, sourceLinks);
+      // Creating an association that exists changes nothing in HubSpot: a repeated round is safe.
+      for (const { toObjectType, typeId, pairs } of links.values()) {
+        await associateWithLabel(hubspot, objectType[kind], toObjectType, typeId, pairs);
       }
       await store.markWritten(client, tenant.tenantId, kind, written);
       round.written += written.length;
     });
   }
   return round;
+}
+
+/** The associations are part of what was written: a source matched later, or a new source, sends the record again. */
+function planned(key: string, properties: HubSpotProperties, links: Link[]): Planned {
+  const linkText = links.map((l) => `${l.toObjectType}/${l.toId}/${l.typeId}`).sort().join(',');
+  return { key, properties, links, hash: propertiesHash(linkText ? { ...properties, '@links': linkText } : properties) };
 }

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { generateDemoAgency } from '../../src/demo/agency';
+import { toHl7Messages } from '../../src/demo/emit';
 import { Ingestor } from '../../src/ehr/ingest';
 import { HubSpot } from '../../src/hubspot/client';
 import { provisionDataModel, type DataModel } from '../../src/hubspot/provision';
@@ -99,7 +101,8 @@ describe('syncing referrals to HubSpot', () => {
     await ingestor.message('hl7v2', withUnknownNpi, 'mllp');
     harness.sandbox.resetStats();
     expect(await syncOnce({ pool: harness.db.pool, hubspot, tenant, model })).toEqual({ written: 2, unchanged: 0, failed: 0 });
-    // One search for both NPIs, one upsert, one association call.
+    // One search for both source NPIs (the clinician, POWELL, has no NPI in the message), one upsert, one
+    // association call.
     expect(harness.sandbox.stats().byRoute).toMatchObject({
       'POST /crm/v3/objects/{objectType}/search': 1,
       'POST /crm/v3/objects/{objectType}/batch/upsert': 1,
@@ -122,10 +125,41 @@ describe('syncing referrals to HubSpot', () => {
     expect(matched.map((l) => String(l.toObjectId))).toEqual([company.id]);
     expect(matched[0]?.associationTypes.map((t) => t.label)).toContain('Referral source');
     expect(await links(byKey.get('900003'))).toEqual([]);
-    const { rows } = await harness.db.pool.query('SELECT npi, company_id FROM source_matches ORDER BY npi');
+    const { rows } = await harness.db.pool.query(
+      "SELECT npi, hubspot_id FROM source_matches WHERE object_type = 'companies' ORDER BY npi",
+    );
     expect(rows).toEqual([
-      { npi: '1234567893', company_id: company.id },
-      { npi: '1245319599', company_id: null },
+      { npi: '1234567893', hubspot_id: company.id },
+      { npi: '1245319599', hubspot_id: null },
     ]);
+  });
+
+  it('links the referring clinician, and an admission to its referral and source', async () => {
+    const agency = generateDemoAgency({ until: '2026-11-27', months: 1, referralsPerMonth: 30 });
+    const story = agency.referrals.find((r) => r.outcome === 'admitted' && !r.dischargeDate);
+    if (!story) throw new Error('the demo month has no open admission');
+    const create = (objectType: string, properties: Record<string, string>) =>
+      hubspot.request({ method: 'POST', path: `/crm/v3/objects/${objectType}`, body: { properties } }, z.object({ id: z.string() }));
+    const source = await create('companies', { name: story.source.name, rlx_npi: story.source.npi });
+    const clinician = await create('contacts', { firstname: story.clinician.givenName, lastname: story.clinician.familyName, rlx_npi: story.clinician.npi });
+    for (const message of toHl7Messages(story)) expect((await ingestor.message('hl7v2', message.text, 'mllp')).status).toBe('accepted');
+    await syncOnce({ pool: harness.db.pool, hubspot, tenant, model });
+
+    const idOf = async (kind: 'referral' | 'admission', key: string) =>
+      (await harness.db.pool.query('SELECT hubspot_id FROM hubspot_records WHERE record_kind = $1 AND record_key = $2', [kind, key])).rows[0]
+        ?.hubspot_id as string;
+    const linked = async (fromType: string, fromId: string, toType: string) =>
+      (
+        await hubspot.request(
+          { method: 'GET', path: `/crm/v4/objects/${fromType}/${fromId}/associations/${toType}` },
+          z.object({ results: z.array(z.object({ toObjectId: z.union([z.string(), z.number()]), associationTypes: z.array(z.object({ label: z.string().nullable().optional() }).loose()) }).loose()) }),
+        )
+      ).results.map((r) => [String(r.toObjectId), r.associationTypes.map((t) => t.label).filter(Boolean)]);
+    const referralId = await idOf('referral', story.referralKey);
+    const admissionId = await idOf('admission', story.admissionKey ?? '');
+    expect(await linked(model.referralObjectTypeId, referralId, 'contacts')).toEqual([[clinician.id, ['Referring clinician']]]);
+    expect(await linked(model.referralObjectTypeId, referralId, 'companies')).toEqual([[source.id, ['Referral source']]]);
+    expect(await linked(model.admissionObjectTypeId, admissionId, model.referralObjectTypeId)).toEqual([[referralId, ['Admitted from referral']]]);
+    expect(await linked(model.admissionObjectTypeId, admissionId, 'companies')).toEqual([[source.id, ['Referral source']]]);
   });
 });
