@@ -3,8 +3,9 @@ import path from 'node:path';
 import { Hl7Message } from '@medplum/core';
 import { Hl7Client } from '@medplum/hl7';
 import { DateTime } from 'luxon';
-import { generateDemoAgency } from '../src/demo/agency';
+import { generateDemoAgency, type DemoAgency } from '../src/demo/agency';
 import { agencyCsvExport, agencyHl7Feed } from '../src/demo/emit';
+import { batchCreate, findByPropertyValues } from '../src/hubspot/api';
 import type { AppServices } from './services';
 
 export interface DemoReplay {
@@ -33,6 +34,8 @@ export async function replayDemo(services: AppServices, mllpPort: number): Promi
   const until = fs.readFileSync(anchorFile, 'utf8').trim();
   const agency = generateDemoAgency({ until, timeZone: services.tenant.settings.timeZone });
   const now = Date.now();
+
+  await seedSources(services, agency);
 
   const client = new Hl7Client({
     host: services.config.env.REFERRALYNX_MLLP_HOST ?? services.config.env.HOST,
@@ -63,4 +66,27 @@ export async function replayDemo(services: AppServices, mllpPort: number): Promi
     admissions: counts.admissions,
     quarantined: counts.quarantined,
   };
+}
+
+/**
+ * The agency's CRM already knows its referral sources: the demo's hospitals, practices and facilities are created as
+ * companies and their clinicians as contacts, with their NPIs, so the sync can link referrals to them. Those already
+ * there (a second start) are left alone.
+ */
+async function seedSources(services: AppServices, agency: DemoAgency): Promise<void> {
+  const seed = async (objectType: 'companies' | 'contacts', records: Array<{ npi: string; properties: Record<string, string> }>) => {
+    const existing = new Set(
+      (await findByPropertyValues(services.hubspot, objectType, 'rlx_npi', records.map((r) => r.npi))).map((r) => r.properties.rlx_npi),
+    );
+    const missing = records.filter((r) => !existing.has(r.npi));
+    await batchCreate(services.hubspot, objectType, missing.map((r) => ({ properties: { ...r.properties, rlx_npi: r.npi } })));
+  };
+  await seed(
+    'companies',
+    agency.sources.map((s) => ({ npi: s.npi, properties: { name: s.name, city: s.city, zip: s.zip } })),
+  );
+  await seed(
+    'contacts',
+    agency.sources.flatMap((s) => s.clinicians).map((c) => ({ npi: c.npi, properties: { firstname: c.givenName, lastname: c.familyName } })),
+  );
 }

@@ -514,3 +514,20 @@ export async function associateWithLabel(
     );
   }
 }
+
+/** Creates records, 100 per call (POST .../batch/create); the answer lists them in no guaranteed order. */
+export async function batchCreate(
+  hubspot: HubSpot,
+  objectType: string,
+  records: ReadonlyArray<{ properties: Record<string, string> }>,
+): Promise<SimpleObject[]> {
+  const created: SimpleObject[] = [];
+  for (const part of chunk(records)) {
+    const answer = await hubspot.request(
+      { method: 'POST', path: `/crm/v3/objects/${enc(objectType)}/batch/create`, body: { inputs: part } },
+      batchResponseSchema,
+    );
+    created.push(...answer.results);
+  }
+  return created;
+}
