@@ -10,6 +10,7 @@ import { toPublicReferral } from '../src/domain/referralLifecycle';
 import { pollFhirFeed } from '../src/ehr/fhirFeed';
 import { Ingestor, listFiles, type Format, type IngestSummary } from '../src/ehr/ingest';
 import { EhrStore } from '../src/store/ehrStore';
+import { SyncStore } from '../src/store/syncStore';
 import type { Pool } from '../src/store/postgres';
 import { TenantRepository, type Tenant } from '../src/store/tenants';
 import { checkHubSpotProject } from './commands/checkProject';
@@ -248,6 +249,36 @@ async function feedsCommand(config: AppConfig, action: 'secret' | 'poll-fhir', o
   });
 }
 
+async function statusCommand(config: AppConfig, options: { portal?: number; json?: boolean }): Promise<void> {
+  await withTenant(config, options.portal, async ({ pool, tenant }) => {
+    const feeds = await new EhrStore(pool).counts(tenant.tenantId);
+    const sync = await new SyncStore().status(pool, tenant.tenantId);
+    if (options.json) {
+      say(JSON.stringify({ portal: tenant.tenantId, feeds, sync }, null, 2));
+      return;
+    }
+    say(`Portal ${tenant.tenantId}`);
+    say(
+      `  Feeds   ${feeds.messages} messages, ${feeds.events} events: ${feeds.referrals} referrals, ${feeds.admissions} admissions; ` +
+        `${feeds.quarantined} in quarantine`,
+    );
+    for (const k of sync.kinds) {
+      say(
+        `  Sync    ${k.kind}s: ${k.written} in HubSpot (last ${k.lastWrittenAt ? k.lastWrittenAt.toISOString() : 'never'}), ` +
+          `${k.due} queued (oldest ${k.lagSeconds} s), ${k.retrying} retrying, ${k.dead} dead letters`,
+      );
+    }
+    for (const e of sync.errors) say(`  ${e.dead ? 'dead' : 'error'}   ${e.kind} ${e.key} after ${e.attempts} attempts: ${e.error}`);
+  });
+}
+
+async function syncRetryCommand(config: AppConfig, options: { portal?: number }): Promise<void> {
+  await withTenant(config, options.portal, async ({ pool, tenant }) => {
+    const count = await new SyncStore().retryFailed(pool, tenant.tenantId);
+    say(`${count} refused record${count === 1 ? '' : 's'} will be sent again at the next sync round (the server runs one every 2 s).`);
+  });
+}
+
 async function quarantineCommand(
   config: AppConfig,
   action: 'list' | 'retry',
@@ -354,6 +385,21 @@ export function buildProgram(run: Runner, runWithoutConfig: (work: () => Promise
     .option('--json', 'print JSON')
     .addOption(portalOption())
     .action((_action: string, options: { portal?: number; json?: boolean }) => run((config) => referralsCommand(config, options)));
+  program
+    .command('status')
+    .description('feeds (messages, quarantine) and the sync to HubSpot (backlog, lag, errors, dead letters)')
+    .option('--json', 'print JSON')
+    .addOption(portalOption())
+    .action((options: { portal?: number; json?: boolean }) => run((config) => statusCommand(config, options)));
+  program
+    .command('sync')
+    .description('the sync to HubSpot: retry sends the refused and dead-lettered records again')
+    .argument('<action>', 'retry')
+    .addOption(portalOption())
+    .action((action: string, options: { portal?: number }) => {
+      if (action !== 'retry') return runWithoutConfig(() => Promise.reject(new StartupError('sync takes retry.')));
+      return run((config) => syncRetryCommand(config, options));
+    });
   program
     .command('feeds')
     .description("EHR feeds: print the portal's ingest secret for signed pushes, or poll the FHIR server once")

@@ -3,6 +3,26 @@ import type { AdmissionState, ReferralState } from '../domain/referralLifecycle'
 import type { PoolClient } from './postgres';
 
 export type RecordKind = 'referral' | 'admission';
+
+/** Refusals after which a record stops being retried on its own (a dead letter). */
+export const DEAD_LETTER_ATTEMPTS = 8;
+
+export interface SyncStatus {
+  kinds: Array<{
+    kind: RecordKind;
+    /** Queued and due now. */
+    due: number;
+    /** Refused, waiting to be tried again. */
+    retrying: number;
+    /** Refused DEAD_LETTER_ATTEMPTS times: waiting for `referralynx sync retry`. */
+    dead: number;
+    /** How long the oldest due record has waited. */
+    lagSeconds: number;
+    written: number;
+    lastWrittenAt: Date | null;
+  }>;
+  errors: Array<{ kind: RecordKind; key: string; attempts: number; error: string; dead: boolean }>;
+}
 export type NpiObjectType = 'companies' | 'contacts';
 
 const stateTable: Record<RecordKind, { table: string; key: string }> = {
@@ -79,14 +99,66 @@ export class SyncStore {
     ]);
   }
 
-  /** A record HubSpot refused: tried again later, with a growing wait, and its error kept for `status`. */
+  /**
+   * A record HubSpot refused: tried again later, with a growing wait (30 s doubling, at most an hour), and its error
+   * kept for `referralynx status`. After DEAD_LETTER_ATTEMPTS refusals it waits for `referralynx sync retry`.
+   */
   async markFailed(client: PoolClient, tenantId: TenantId, kind: RecordKind, key: string, error: string): Promise<void> {
     await client.query(
       `UPDATE sync_outbox SET attempts = attempts + 1, last_error = $4,
-         next_attempt_at = now() + least(interval '1 hour', interval '30 seconds' * power(2, attempts))
+         next_attempt_at = CASE WHEN attempts + 1 >= $5 THEN 'infinity'::timestamptz
+                                ELSE now() + least(interval '1 hour', interval '30 seconds' * power(2, attempts)) END
        WHERE tenant_id = $1 AND record_kind = $2 AND record_key = $3`,
-      [tenantId, kind, key, error],
+      [tenantId, kind, key, error, DEAD_LETTER_ATTEMPTS],
     );
+  }
+
+  /** Backlog, lag and errors, for `referralynx status`. */
+  async status(queryable: { query: PoolClient['query'] }, tenantId: TenantId): Promise<SyncStatus> {
+    const { rows } = await queryable.query(
+      `SELECT record_kind,
+              count(*) FILTER (WHERE next_attempt_at <= now())::int AS due,
+              count(*) FILTER (WHERE next_attempt_at > now() AND next_attempt_at < 'infinity')::int AS retrying,
+              count(*) FILTER (WHERE next_attempt_at = 'infinity')::int AS dead,
+              extract(epoch FROM now() - min(queued_at) FILTER (WHERE next_attempt_at <= now()))::float AS lag_seconds
+       FROM sync_outbox WHERE tenant_id = $1 GROUP BY record_kind`,
+      [tenantId],
+    );
+    const written = await queryable.query(
+      'SELECT record_kind, count(*)::int AS n, max(synced_at) AS last FROM hubspot_records WHERE tenant_id = $1 GROUP BY record_kind',
+      [tenantId],
+    );
+    const errors = await queryable.query(
+      `SELECT record_kind, record_key, attempts, last_error, next_attempt_at = 'infinity' AS dead FROM sync_outbox
+       WHERE tenant_id = $1 AND attempts > 0 ORDER BY attempts DESC, record_key LIMIT 10`,
+      [tenantId],
+    );
+    const kinds = ['referral', 'admission'] as const;
+    return {
+      kinds: kinds.map((kind) => {
+        const row = rows.find((r) => r.record_kind === kind);
+        const done = written.rows.find((r) => r.record_kind === kind);
+        return {
+          kind,
+          due: row?.due ?? 0,
+          retrying: row?.retrying ?? 0,
+          dead: row?.dead ?? 0,
+          lagSeconds: row?.lag_seconds === null || row?.lag_seconds === undefined ? 0 : Math.round(row.lag_seconds),
+          written: done?.n ?? 0,
+          lastWrittenAt: done?.last ?? null,
+        };
+      }),
+      errors: errors.rows.map((r) => ({ kind: r.record_kind, key: r.record_key, attempts: r.attempts, error: r.last_error, dead: r.dead })),
+    };
+  }
+
+  /** Sends refused and dead-lettered records again at the next round. */
+  async retryFailed(queryable: { query: PoolClient['query'] }, tenantId: TenantId): Promise<number> {
+    const result = await queryable.query(
+      'UPDATE sync_outbox SET attempts = 0, next_attempt_at = now() WHERE tenant_id = $1 AND attempts > 0',
+      [tenantId],
+    );
+    return result.rowCount ?? 0;
   }
 
   /** Known companies or contacts for these NPIs; a miss counts as known for an hour. */
