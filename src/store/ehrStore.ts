@@ -96,7 +96,7 @@ export class EhrStore {
         results[index] = await this.quarantine(tenantId, input, reason, outcome.messageKey);
         continue;
       }
-      accepted.push({ index, messageKey: outcome.messageKey, events: outcome.events, input });
+      accepted.push({ index, messageKey: withoutNul(outcome.messageKey) ?? '', events: outcome.events, input });
     }
     if (accepted.length === 0) return results;
 
@@ -117,7 +117,7 @@ export class EhrStore {
             uniqueBy(accepted, (m) => m.messageKey).map((m) => ({
               key: m.messageKey,
               format: m.input.format,
-              feed: m.input.feed,
+              feed: withoutNul(m.input.feed),
               count: m.events.length,
             })),
           ),
@@ -264,10 +264,10 @@ export class EhrStore {
       [
         tenantId,
         input.format,
-        input.feed,
-        position ?? input.position ?? null,
-        messageKey ?? null,
-        reason,
+        withoutNul(input.feed),
+        withoutNul(position ?? input.position),
+        withoutNul(messageKey),
+        withoutNul(reason) ?? '',
         Buffer.from(input.payload, 'utf8'),
         crypto.createHash('sha256').update(input.payload).digest('hex'),
       ],
@@ -356,6 +356,14 @@ export class EhrStore {
       [tenantId, feed, cursor],
     );
   }
+}
+
+/**
+ * PostgreSQL text cannot hold a NUL character, and what could not be read may contain one anywhere (a key, a place,
+ * a reason quoting a word): replaced by U+FFFD in text columns. The payload itself is kept as bytes, intact.
+ */
+function withoutNul(text: string | undefined): string | null {
+  return text === undefined ? null : text.replaceAll('\u0000', '\uFFFD');
 }
 
 function toQuarantineEntry(row: Record<string, unknown>): QuarantineEntry {
