@@ -44,6 +44,19 @@ const referrals = async () => {
   return page.results;
 };
 
+/** The records a record is associated to, with the labels of each association. */
+const linked = async (fromType: string, fromId: string, toType: string) =>
+  (
+    await hubspot.request(
+      { method: 'GET', path: `/crm/v4/objects/${fromType}/${fromId}/associations/${toType}` },
+      z.object({
+        results: z.array(
+          z.object({ toObjectId: z.union([z.string(), z.number()]), associationTypes: z.array(z.object({ label: z.string().nullable().optional() }).loose()) }).loose(),
+        ),
+      }),
+    )
+  ).results.map((r) => [String(r.toObjectId), r.associationTypes.map((t) => t.label).filter(Boolean)]);
+
 describe('syncing referrals to HubSpot', () => {
   it('an HL7 referral becomes one Referral record at the right stage, named without patient data', async () => {
     expect((await ingestor.message('hl7v2', fixture('REF-I12-01.hl7'), 'mllp')).status).toBe('accepted');
@@ -110,21 +123,8 @@ describe('syncing referrals to HubSpot', () => {
     });
 
     const byKey = new Map((await referrals()).map((r) => [r.properties.rlx_ehr_id, r.id]));
-    const links = async (referralId: string | undefined) =>
-      (
-        await hubspot.request(
-          { method: 'GET', path: `/crm/v4/objects/${model.referralObjectTypeId}/${referralId}/associations/companies` },
-          z.object({
-            results: z.array(
-              z.object({ toObjectId: z.union([z.string(), z.number()]), associationTypes: z.array(z.object({ label: z.string().nullable().optional() }).loose()) }).loose(),
-            ),
-          }),
-        )
-      ).results;
-    const matched = await links(byKey.get('900002'));
-    expect(matched.map((l) => String(l.toObjectId))).toEqual([company.id]);
-    expect(matched[0]?.associationTypes.map((t) => t.label)).toContain('Referral source');
-    expect(await links(byKey.get('900003'))).toEqual([]);
+    expect(await linked(model.referralObjectTypeId, byKey.get('900002') ?? '', 'companies')).toEqual([[company.id, ['Referral source']]]);
+    expect(await linked(model.referralObjectTypeId, byKey.get('900003') ?? '', 'companies')).toEqual([]);
     const { rows } = await harness.db.pool.query(
       "SELECT npi, hubspot_id FROM source_matches WHERE object_type = 'companies' ORDER BY npi",
     );
@@ -148,13 +148,6 @@ describe('syncing referrals to HubSpot', () => {
     const idOf = async (kind: 'referral' | 'admission', key: string) =>
       (await harness.db.pool.query('SELECT hubspot_id FROM hubspot_records WHERE record_kind = $1 AND record_key = $2', [kind, key])).rows[0]
         ?.hubspot_id as string;
-    const linked = async (fromType: string, fromId: string, toType: string) =>
-      (
-        await hubspot.request(
-          { method: 'GET', path: `/crm/v4/objects/${fromType}/${fromId}/associations/${toType}` },
-          z.object({ results: z.array(z.object({ toObjectId: z.union([z.string(), z.number()]), associationTypes: z.array(z.object({ label: z.string().nullable().optional() }).loose()) }).loose()) }),
-        )
-      ).results.map((r) => [String(r.toObjectId), r.associationTypes.map((t) => t.label).filter(Boolean)]);
     const referralId = await idOf('referral', story.referralKey);
     const admissionId = await idOf('admission', story.admissionKey ?? '');
     expect(await linked(model.referralObjectTypeId, referralId, 'contacts')).toEqual([[clinician.id, ['Referring clinician']]]);
