@@ -236,7 +236,7 @@ async function feedsCommand(config: AppConfig, action: 'secret' | 'poll-fhir', o
     }
     const { FHIR_BASE_URL: baseUrl, FHIR_AUTHORIZATION: authorization } = config.env;
     if (!baseUrl) throw new StartupError('Set FHIR_BASE_URL (and FHIR_AUTHORIZATION if the server needs it) to poll a FHIR server.');
-    const summary = await pollFhirFeed(pool, store, await Ingestor.forTenant(store, tenant), {
+    const summary = await pollFhirFeed(store, await Ingestor.forTenant(store, tenant), {
       baseUrl,
       ...(authorization ? { headers: { Authorization: authorization } } : {}),
     });

@@ -139,7 +139,7 @@ export async function startFeeds(services: AppServices): Promise<RunningFeeds> {
   const { FHIR_BASE_URL: fhirBaseUrl, FHIR_AUTHORIZATION: authorization, FHIR_POLL_SCHEDULE: schedule } = services.config.env;
   if (fhirBaseUrl) {
     const poll = () =>
-      pollFhirFeed(services.pool, services.ehr, services.ingestor, {
+      pollFhirFeed(services.ehr, services.ingestor, {
         baseUrl: fhirBaseUrl,
         ...(authorization ? { headers: { Authorization: authorization } } : {}),
       });

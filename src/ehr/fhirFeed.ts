@@ -1,4 +1,3 @@
-import type { Pool } from '../store/postgres';
 import type { EhrStore } from '../store/ehrStore';
 import { pollFhirServer } from './fhir';
 import { emptySummary, tally, type IngestSummary, type Ingestor } from './ingest';
@@ -17,7 +16,6 @@ export interface FhirFeedOptions {
  * cannot take it skips the run.
  */
 export async function pollFhirFeed(
-  pool: Pool,
   store: EhrStore,
   ingestor: Ingestor,
   options: FhirFeedOptions,
@@ -25,30 +23,19 @@ export async function pollFhirFeed(
   const tenantId = ingestor.tenant.tenantId;
   const feed = `fhir-poll:${new URL(options.baseUrl).origin}${new URL(options.baseUrl).pathname}`;
   const summary = { ...emptySummary(), pages: 0, skipped: false };
-  const lock = await pool.connect();
-  try {
-    const { rows } = await lock.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked', [
-      `${tenantId}:${feed}`,
-    ]);
-    if (!rows[0]?.locked) return { ...summary, skipped: true };
-    try {
-      const since = await store.readCursor(tenantId, feed);
-      for await (const page of pollFhirServer({
-        baseUrl: options.baseUrl,
-        ...(since ? { since } : {}),
-        ...(options.headers ? { headers: options.headers } : {}),
-        ...(options.fetch ? { fetch: options.fetch } : {}),
-      })) {
-        const result = await ingestor.message('fhir', JSON.stringify(page.bundle), feed, `${page.resourceType} since ${since ?? 'the start'}`);
-        tally(summary, result);
-        summary.pages += 1;
-        await store.saveCursor(tenantId, feed, page.cursor);
-      }
-    } finally {
-      await lock.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [`${tenantId}:${feed}`]);
+  const ran = await store.withFeedLock(tenantId, feed, async () => {
+    const since = await store.readCursor(tenantId, feed);
+    for await (const page of pollFhirServer({
+      baseUrl: options.baseUrl,
+      ...(since ? { since } : {}),
+      ...(options.headers ? { headers: options.headers } : {}),
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    })) {
+      tally(summary, await ingestor.message('fhir', JSON.stringify(page.bundle), feed, `${page.resourceType} page`));
+      summary.pages += 1;
+      await store.saveCursor(tenantId, feed, page.cursor);
     }
-  } finally {
-    lock.release();
-  }
-  return summary;
+    return true;
+  });
+  return ran ? summary : { ...summary, skipped: true };
 }

@@ -341,6 +341,26 @@ export class EhrStore {
     };
   }
 
+  /**
+   * Runs `work` while holding the feed's session-level advisory lock, so one process at a time polls a feed; when
+   * another holds it, returns undefined without running.
+   */
+  async withFeedLock<T>(tenantId: TenantId, feed: string, work: () => Promise<T>): Promise<T | undefined> {
+    const key = `${tenantId}:${feed}`;
+    const client = await this.pool.connect();
+    try {
+      const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked', [key]);
+      if (!rows[0]?.locked) return undefined;
+      try {
+        return await work();
+      } finally {
+        await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]);
+      }
+    } finally {
+      client.release();
+    }
+  }
+
   async readCursor(tenantId: TenantId, feed: string): Promise<string | undefined> {
     const { rows } = await this.pool.query<{ cursor: string }>(
       'SELECT cursor FROM feed_cursors WHERE tenant_id = $1 AND feed = $2',

@@ -71,13 +71,13 @@ function serve(serviceRequests: (since: string | null) => object) {
 describe('polling a FHIR server', () => {
   it('stores what changed, saves the cursor, and the next run asks only for what is newer', async () => {
     serve(() => referralBundle('1', '2026-11-27T10:00:00Z'));
-    const first = await pollFhirFeed(db.pool, store, ingestor, { baseUrl: BASE });
+    const first = await pollFhirFeed(store, ingestor, { baseUrl: BASE });
     expect(first).toMatchObject({ accepted: 1, quarantined: 0, skipped: false });
     expect((await store.listReferrals(PORTAL)).map((r) => r.referralKey)).toEqual(['REF-1']);
 
     searches.length = 0;
     serve((since) => (since === 'gt2026-11-27T10:00:00Z' ? referralBundle('2', '2026-11-27T11:00:00Z') : referralBundle('1', '2026-11-27T10:00:00Z')));
-    const second = await pollFhirFeed(db.pool, store, ingestor, { baseUrl: BASE });
+    const second = await pollFhirFeed(store, ingestor, { baseUrl: BASE });
     expect(searches).toContain('ServiceRequest gt2026-11-27T10:00:00Z');
     expect(second.accepted).toBe(1);
     expect((await store.listReferrals(PORTAL)).map((r) => r.referralKey).sort()).toEqual(['REF-1', 'REF-2']);
@@ -89,13 +89,13 @@ describe('polling a FHIR server', () => {
     const holder = await db.pool.connect();
     try {
       await holder.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [feed]);
-      const skipped = await pollFhirFeed(db.pool, store, ingestor, { baseUrl: BASE });
+      const skipped = await pollFhirFeed(store, ingestor, { baseUrl: BASE });
       expect(skipped.skipped).toBe(true);
       expect(skipped.pages).toBe(0);
     } finally {
       await holder.query('SELECT pg_advisory_unlock_all()');
       holder.release();
     }
-    expect((await pollFhirFeed(db.pool, store, ingestor, { baseUrl: BASE })).skipped).toBe(false);
+    expect((await pollFhirFeed(store, ingestor, { baseUrl: BASE })).skipped).toBe(false);
   });
 });
