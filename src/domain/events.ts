@@ -183,8 +183,3 @@ export type EventOf<K extends EventKind> = Extract<CanonicalEvent, { kind: K }>;
 export function referralKeyOf(event: CanonicalEvent): string | undefined {
   return 'referralKey' in event ? event.referralKey : undefined;
 }
-
-/** The key of the admission an event is about, when it names one. */
-export function admissionKeyOf(event: CanonicalEvent): string | undefined {
-  return 'admissionKey' in event ? event.admissionKey : undefined;
-}

@@ -288,34 +288,6 @@ export async function createAssociationLabel(
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Owners: https://developers.hubspot.com/docs/api-reference/crm-owners-v3/guide
-
-export const ownerSchema = z
-  .object({
-    id: z.string(),
-    email: z.string().optional(),
-    firstName: z.string().optional(),
-    lastName: z.string().optional(),
-    userId: z.number().nullable().optional(),
-    archived: z.boolean().optional(),
-  })
-  .loose();
-
-export async function listOwners(hubspot: HubSpot) {
-  const owners: z.infer<typeof ownerSchema>[] = [];
-  let after: string | undefined;
-  do {
-    const page = await hubspot.request(
-      { method: 'GET', path: '/crm/v3/owners', qs: { limit: 100, after } },
-      z.object({ results: z.array(ownerSchema), paging: z.object({ next: z.object({ after: z.string() }).loose().optional() }).loose().optional() }).loose(),
-    );
-    owners.push(...page.results);
-    after = page.paging?.next?.after;
-  } while (after);
-  return owners;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
 // Objects, batch: https://developers.hubspot.com/docs/api-reference/crm-objects-v3/guide (batch endpoints take at
 // most 100 inputs; partial failures answer 207 with per-item errors)
 
