@@ -10,14 +10,14 @@ import { toPublicReferral } from '../src/domain/referralLifecycle';
 import { pollFhirFeed } from '../src/ehr/fhirFeed';
 import { Ingestor, listFiles, type Format, type IngestSummary } from '../src/ehr/ingest';
 import { EhrStore } from '../src/store/ehrStore';
-import { SyncStore } from '../src/store/syncStore';
 import type { Pool } from '../src/store/postgres';
 import { TenantRepository, type Tenant } from '../src/store/tenants';
 import { checkHubSpotProject } from './commands/checkProject';
 import { configureHubSpotProject } from './commands/configureProject';
 import { HubSpotProjectError } from './commands/hubspotProject';
 import { startSandbox } from './sandbox';
-import { StartupError, initAppServices, initDatabase } from './services';
+import { StartupError, initAppServices, initDatabase, type AppServices } from './services';
+import { printStatus, sourcesExplain, sourcesMap, sourcesUnmatched, syncBackfill, syncRetry } from './commands/syncCommands';
 import { replayDemo } from './demo';
 import { describeHubSpot, describeProvisioning, listen, provision, startFeeds, startSync } from './start';
 
@@ -155,11 +155,21 @@ async function settingsCommand(config: AppConfig, options: { portal?: number; se
   await withTenant(config, options.portal, async ({ tenants, tenant }) => {
     let settings = tenant.settings;
     if (options.set.length > 0) {
-      const changes: Record<string, string> = {};
+      const changes: Record<string, unknown> = {};
       for (const assignment of options.set) {
         const [key, ...rest] = assignment.split('=');
         if (!key || rest.length === 0) throw new StartupError(`--set takes key=value, got "${assignment}"`);
-        changes[key] = rest.join('=');
+        const value = rest.join('=');
+        // marketerOwners.MKT-101=maria@agency.org sets one entry of a map; an empty value removes it.
+        const [name, entry] = key.split(/\.(.*)/s);
+        if (name && entry) {
+          const current = { ...((changes[name] ?? (settings as Record<string, unknown>)[name] ?? {}) as Record<string, string>) };
+          if (value === '') delete current[entry];
+          else current[entry] = value;
+          changes[name] = current;
+        } else {
+          changes[key] = value;
+        }
       }
       const parsed = tenantSettingsSchema.partial().strict().safeParse(changes);
       if (!parsed.success) {
@@ -170,7 +180,7 @@ async function settingsCommand(config: AppConfig, options: { portal?: number; se
       settings = await tenants.updateSettings(tenant.tenantId, parsed.data);
     }
     say(`Settings of portal ${tenant.tenantId}:`);
-    for (const [key, value] of Object.entries(settings)) say(`  ${key} = ${String(value)}`);
+    for (const [key, value] of Object.entries(settings)) say(`  ${key} = ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`);
   });
 }
 
@@ -252,31 +262,50 @@ async function feedsCommand(config: AppConfig, action: 'secret' | 'poll-fhir', o
 async function statusCommand(config: AppConfig, options: { portal?: number; json?: boolean }): Promise<void> {
   await withTenant(config, options.portal, async ({ pool, tenant }) => {
     const feeds = await new EhrStore(pool).counts(tenant.tenantId);
-    const sync = await new SyncStore().status(pool, tenant.tenantId);
-    if (options.json) {
-      say(JSON.stringify({ portal: tenant.tenantId, feeds, sync }, null, 2));
-      return;
-    }
-    say(`Portal ${tenant.tenantId}`);
-    say(
-      `  Feeds   ${feeds.messages} messages, ${feeds.events} events: ${feeds.referrals} referrals, ${feeds.admissions} admissions; ` +
-        `${feeds.quarantined} in quarantine`,
-    );
-    for (const k of sync.kinds) {
-      say(
-        `  Sync    ${k.kind}s: ${k.written} in HubSpot (last ${k.lastWrittenAt ? k.lastWrittenAt.toISOString() : 'never'}), ` +
-          `${k.due} queued (oldest ${k.lagSeconds} s), ${k.retrying} retrying, ${k.dead} dead letters`,
-      );
-    }
-    for (const e of sync.errors) say(`  ${e.dead ? 'dead' : 'error'}   ${e.kind} ${e.key} after ${e.attempts} attempts: ${e.error}`);
+    await printStatus(say, pool, tenant, feeds, Boolean(options.json));
   });
 }
 
-async function syncRetryCommand(config: AppConfig, options: { portal?: number }): Promise<void> {
-  await withTenant(config, options.portal, async ({ pool, tenant }) => {
-    const count = await new SyncStore().retryFailed(pool, tenant.tenantId);
-    say(`${count} refused record${count === 1 ? '' : 's'} will be sent again at the next sync round (the server runs one every 2 s).`);
-  });
+async function syncCommand(config: AppConfig, action: string | undefined, options: { portal?: number; backfill?: boolean }): Promise<void> {
+  if (action === 'retry') {
+    await withTenant(config, options.portal, ({ pool, tenant }) => syncRetry(say, pool, tenant));
+    return;
+  }
+  if (action !== undefined || !options.backfill) throw new StartupError('sync takes retry, or --backfill.');
+  await withServices(config, (services) => syncBackfill(say, services));
+}
+
+async function sourcesCommand(
+  config: AppConfig,
+  action: string,
+  args: string[],
+  options: { portal?: number; json?: boolean },
+): Promise<void> {
+  if (action === 'unmatched') {
+    await withTenant(config, options.portal, ({ pool, tenant }) => sourcesUnmatched(say, pool, tenant, Boolean(options.json)));
+  } else if (action === 'explain') {
+    const [key] = args;
+    if (!key || args.length !== 1) throw new StartupError('sources explain takes a referral key.');
+    await withTenant(config, options.portal, ({ pool, tenant }) => sourcesExplain(say, pool, tenant, key));
+  } else if (action === 'map') {
+    const [type, ref, id] = args;
+    if (!type || !ref || !id || args.length !== 3) {
+      throw new StartupError('sources map takes: company|contact "<reference>" <HubSpot record id>.');
+    }
+    await withServices(config, (services) => sourcesMap(say, services, type, ref, id));
+  } else {
+    throw new StartupError('sources takes unmatched, map or explain.');
+  }
+}
+
+/** Runs `work` with the full services (database and HubSpot, or the local sandbox). */
+async function withServices(config: AppConfig, work: (services: AppServices) => Promise<void>): Promise<void> {
+  const services = await initAppServices(config, makeLogger(config));
+  try {
+    await work(services);
+  } finally {
+    await services.shutdown();
+  }
 }
 
 async function quarantineCommand(
@@ -364,7 +393,7 @@ export function buildProgram(run: Runner, runWithoutConfig: (work: () => Promise
     );
   program
     .command('settings')
-    .description("show or change a portal's settings (timeZone, holidayCalendar, phiMode)")
+    .description("show or change a portal's settings (timeZone, holidayCalendar, phiMode, nameMatchThreshold, unmatchedSources, marketerOwners.<id>, defaultOwner)")
     .addOption(portalOption())
     .option('--set <key=value...>', 'change a setting, e.g. --set timeZone=America/Chicago', [])
     .action((options: { portal?: number; set: string[] }) => run((config) => settingsCommand(config, options)));
@@ -393,13 +422,21 @@ export function buildProgram(run: Runner, runWithoutConfig: (work: () => Promise
     .action((options: { portal?: number; json?: boolean }) => run((config) => statusCommand(config, options)));
   program
     .command('sync')
-    .description('the sync to HubSpot: retry sends the refused and dead-lettered records again')
-    .argument('<action>', 'retry')
+    .description('the sync to HubSpot: --backfill writes everything (progress bar, resumable); retry sends refused records again')
+    .argument('[action]', 'retry')
+    .option('--backfill', 'write every referral and admission to HubSpot now, resuming an interrupted run')
     .addOption(portalOption())
-    .action((action: string, options: { portal?: number }) => {
-      if (action !== 'retry') return runWithoutConfig(() => Promise.reject(new StartupError('sync takes retry.')));
-      return run((config) => syncRetryCommand(config, options));
-    });
+    .action((action: string | undefined, options: { portal?: number; backfill?: boolean }) => run((config) => syncCommand(config, action, options)));
+  program
+    .command('sources')
+    .description('referral sources and clinicians: the unmatched ones, map one to a HubSpot record, explain a referral')
+    .argument('<action>', 'unmatched, map or explain')
+    .argument('[args...]', 'map: company|contact "<reference>" <record id>; explain: <referral key>')
+    .option('--json', 'print JSON')
+    .addOption(portalOption())
+    .action((action: string, args: string[], options: { portal?: number; json?: boolean }) =>
+      run((config) => sourcesCommand(config, action, args, options)),
+    );
   program
     .command('feeds')
     .description("EHR feeds: print the portal's ingest secret for signed pushes, or poll the FHIR server once")

@@ -100,14 +100,21 @@ export async function initAppServices(
     let accessToken = config.env.HUBSPOT_ACCESS_TOKEN;
     let baseUrl = config.env.HUBSPOT_API_BASE_URL;
     if (!accessToken) {
-      sandbox = await startSandbox({
-        pool: database.pool,
-        port: config.env.REFERRALYNX_SANDBOX_PORT,
-        token: SANDBOX_TOKEN,
-        requestsPer10s: config.env.HUBSPOT_REQUESTS_PER_10S,
-      });
       accessToken = SANDBOX_TOKEN;
-      baseUrl = sandbox.url;
+      try {
+        sandbox = await startSandbox({
+          pool: database.pool,
+          port: config.env.REFERRALYNX_SANDBOX_PORT,
+          token: SANDBOX_TOKEN,
+          requestsPer10s: config.env.HUBSPOT_REQUESTS_PER_10S,
+        });
+        baseUrl = sandbox.url;
+      } catch (error) {
+        // A CLI command run beside `npm start`: the server's sandbox (on the same database) already has the port.
+        const running = `http://127.0.0.1:${config.env.REFERRALYNX_SANDBOX_PORT}`;
+        if ((error as { code?: string }).code !== 'EADDRINUSE' || !(await answersAsSandbox(running))) throw error;
+        baseUrl = running;
+      }
     }
     const hubspot = new HubSpot({
       baseUrl,
@@ -154,4 +161,13 @@ export async function identifyPortal(hubspot: HubSpot, accessToken: string): Pro
     });
   }
   return { hubId: info.hubId, scopes: info.scopes };
+}
+
+async function answersAsSandbox(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${url}/__sandbox/stats`, { signal: AbortSignal.timeout(2_000) });
+    return response.ok;
+  } catch {
+    return false;
+  }
 }

@@ -2,7 +2,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getAccountDetails } from '../src/hubspot/api';
 import { dataModelSchema, provisionDataModel, type ProvisionResult } from '../src/hubspot/provision';
-import { syncOnce, type SyncRound } from '../src/sync/syncOnce';
+import { SyncQueue } from '../src/store/syncQueue';
+import { syncTarget, syncUntilIdle, type SyncRound } from '../src/sync/syncOnce';
 import { systemClock } from '../src/clock';
 import cron from 'node-cron';
 import { pollFhirFeed } from '../src/ehr/fhirFeed';
@@ -170,24 +171,23 @@ export interface RunningSync {
 }
 
 /**
- * The sync worker: every two seconds, rounds of syncOnce until the outbox has nothing due. Several server processes
- * can run it against one database; they share the work through SKIP LOCKED.
+ * The sync worker: every second, rounds of syncOnce until the queue has nothing due. Several server processes can
+ * run it against one database: pg-boss gives each record's job to one of them at a time, and this process's pg-boss
+ * maintenance gives back the jobs of a process that died mid-round.
  */
 export async function startSync(services: AppServices): Promise<RunningSync> {
   const saved = await services.tenants.readDataModel(services.tenant.tenantId);
   const model = dataModelSchema.parse(saved.dataModel);
+  const queue = new SyncQueue(services.pool);
+  await queue.start();
+  const target = syncTarget({ tenant: services.tenant, hubspot: services.hubspot, model });
   let running: Promise<SyncRound> | undefined;
   const drain = (): Promise<SyncRound> => {
     running ??= (async () => {
-      const total: SyncRound = { written: 0, unchanged: 0, failed: 0 };
       try {
-        for (;;) {
-          const round = await syncOnce({ pool: services.pool, hubspot: services.hubspot, tenant: services.tenant, model });
-          total.written += round.written;
-          total.unchanged += round.unchanged;
-          total.failed += round.failed;
-          if (round.written + round.unchanged + round.failed === 0) return total;
-        }
+        // The tenant's settings (owners, thresholds) may have been changed by the CLI since the last round.
+        const tenant = (await services.tenants.find(services.tenant.tenantId)) ?? services.tenant;
+        return await syncUntilIdle({ pool: services.pool, queue, target: { ...target, tenant } });
       } finally {
         running = undefined;
       }
@@ -196,12 +196,13 @@ export async function startSync(services: AppServices): Promise<RunningSync> {
   };
   const timer = setInterval(() => {
     drain().catch((error: unknown) => services.logger.error({ error: describeErrorSafely(error) }, 'sync round failed'));
-  }, 2_000);
+  }, 1_000);
   return {
     drain,
     close: async () => {
       clearInterval(timer);
       await running?.catch(() => undefined);
+      await queue.stop();
     },
   };
 }

@@ -40,6 +40,16 @@ export const tenantSettingsSchema = z.object({
     .refine(isHolidayCalendar, { message: 'must be a holiday calendar such as US, US-CA, or none' })
     .default('US'),
   phiMode: z.enum(['minimum-necessary', 'sensitive-properties']).default('minimum-necessary'),
+  /**
+   * Source attribution (src/domain/attribution.ts): a source matched by name and place needs this confidence (0.5 to
+   * 1); one left unmatched either waits in `referralynx sources unmatched` for someone to map it, or is created.
+   */
+  nameMatchThreshold: z.coerce.number().min(0.5).max(1).default(0.85),
+  unmatchedSources: z.enum(['wait', 'create']).default('wait'),
+  /** The EHR's marketer ids, each to a HubSpot owner (an owner id or a user's email). */
+  marketerOwners: z.record(z.string().trim().min(1).max(100), z.string().trim().min(1).max(200)).default({}),
+  /** Who owns a referral when the chain finds nobody: an owner id or email. */
+  defaultOwner: z.string().trim().min(1).max(200).optional(),
 });
 
 export type TenantSettings = z.infer<typeof tenantSettingsSchema>;

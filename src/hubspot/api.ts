@@ -288,6 +288,43 @@ export async function createAssociationLabel(
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Owners: https://developers.hubspot.com/docs/api-reference/crm-owners-v3/guide (active owners; archived ones are
+// left out unless asked for)
+
+export const ownerSchema = z
+  .object({
+    id: z.string(),
+    email: z.string().optional(),
+    firstName: z.string().optional(),
+    lastName: z.string().optional(),
+    userId: z.number().nullable().optional(),
+    archived: z.boolean().optional(),
+  })
+  .loose();
+
+export type HubSpotOwner = z.infer<typeof ownerSchema>;
+
+/** The portal's active owners, all pages. */
+export async function listOwners(hubspot: HubSpot): Promise<HubSpotOwner[]> {
+  const owners: HubSpotOwner[] = [];
+  let after: string | undefined;
+  do {
+    const page = await hubspot.request(
+      { method: 'GET', path: '/crm/v3/owners', qs: { limit: 100, ...(after ? { after } : {}) } },
+      z
+        .object({
+          results: z.array(ownerSchema),
+          paging: z.object({ next: z.object({ after: z.string() }).loose().optional() }).loose().optional(),
+        })
+        .loose(),
+    );
+    owners.push(...page.results);
+    after = page.paging?.next?.after;
+  } while (after);
+  return owners;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Objects, batch: https://developers.hubspot.com/docs/api-reference/crm-objects-v3/guide (batch endpoints take at
 // most 100 inputs; partial failures answer 207 with per-item errors)
 
@@ -502,4 +539,55 @@ export async function batchCreate(
     created.push(...answer.results);
   }
   return created;
+}
+
+/** Records by id with the named properties, 100 per call (POST .../batch/read); ids not found are left out. */
+export async function batchRead(
+  hubspot: HubSpot,
+  objectType: string,
+  ids: readonly string[],
+  properties: readonly string[],
+): Promise<SimpleObject[]> {
+  const found: SimpleObject[] = [];
+  for (const part of chunk([...new Set(ids)])) {
+    const answer = await hubspot.send(
+      {
+        method: 'POST',
+        path: `/crm/v3/objects/${enc(objectType)}/batch/read`,
+        body: { inputs: part.map((id) => ({ id })), properties },
+      },
+      batchResponseSchema,
+    );
+    found.push(...answer.body.results);
+  }
+  return found;
+}
+
+/**
+ * Records for a name, as candidates for a match: companies whose name holds any of `words` (CONTAINS_TOKEN, one
+ * filter group each, ORed), or contacts by last name. One search call; up to 100 candidates.
+ */
+export async function searchByName(
+  hubspot: HubSpot,
+  objectType: 'companies' | 'contacts',
+  words: readonly string[],
+  properties: readonly string[],
+): Promise<SimpleObject[]> {
+  if (words.length === 0) return [];
+  const property = objectType === 'companies' ? 'name' : 'lastname';
+  const operator = objectType === 'companies' ? 'CONTAINS_TOKEN' : 'EQ';
+  const page = await hubspot.request(
+    {
+      method: 'POST',
+      path: `/crm/v3/objects/${enc(objectType)}/search`,
+      body: {
+        filterGroups: words.slice(0, 5).map((value) => ({ filters: [{ propertyName: property, operator, value }] })),
+        properties,
+        sorts: [{ propertyName: 'hs_object_id', direction: 'ASCENDING' }],
+        limit: 100,
+      },
+    },
+    searchPageSchema,
+  );
+  return page.results;
 }

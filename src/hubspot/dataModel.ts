@@ -19,6 +19,9 @@ import type { ObjectSchemaDefinition, PipelineStageDefinition, PropertyDefinitio
  * line, and carries its EHR id (the agency's referral number, not the MRN).
  */
 
+/** Companies and contacts Referralynx creates for unmatched sources carry their source reference, unique: creating one twice is an upsert. */
+export const SOURCE_ID_PROPERTY = 'rlx_source_id';
+
 export const PROPERTY_GROUP = { name: 'referralynx', label: 'Referralynx', displayOrder: -1 } as const;
 
 const options = (values: ReadonlyArray<{ value: string; label: string }>) =>
@@ -159,6 +162,10 @@ const scorecardProperties: PropertyDefinition[] = [
   choice('rlx_account_tier', 'Account tier', 'The tier the agency rule assigns (drives the check-in cadence).', accountTiers),
   date('rlx_next_checkin_due', 'Next check-in due', 'When the liaison should next check in with this source.'),
   text('rlx_npi', 'NPI', 'National Provider Identifier, used to match EHR referral sources.'),
+  {
+    ...text(SOURCE_ID_PROPERTY, 'EHR source reference', 'Set when Referralynx created this record for an unmatched EHR referral source.'),
+    hasUniqueValue: true,
+  },
 ];
 
 export const standardObjectProperties = [

@@ -4,6 +4,7 @@ import { canonicalEvent, type CanonicalEvent } from '../domain/events';
 import { deriveCases, type AdmissionState, type ReferralState } from '../domain/referralLifecycle';
 import type { ParseOutcome } from '../ehr/types';
 import { inTransaction, type Pool, type PoolClient } from './postgres';
+import { SyncQueue } from './syncQueue';
 
 export interface RawInput {
   format: 'hl7v2' | 'fhir' | 'csv' | 'json';
@@ -36,7 +37,11 @@ export interface QuarantineEntry {
  * processes cannot derive from stale snapshots.
  */
 export class EhrStore {
-  constructor(private readonly pool: Pool) {}
+  constructor(
+    private readonly pool: Pool,
+    /** Where changed referrals and admissions are queued for HubSpot, in the transaction that changed them. */
+    private readonly queue = new SyncQueue(pool),
+  ) {}
 
   /** The tenant's patient hash key, created on first use. */
   async patientHashKey(tenantId: TenantId): Promise<Buffer> {
@@ -194,7 +199,7 @@ export class EhrStore {
 
   /**
    * Writes derived referrals and admissions in one statement; rows whose state did not change are left alone, and
-   * the ones that changed are queued for the sync to HubSpot.
+   * the ones that changed are queued for the sync to HubSpot in this same transaction (a transactional outbox).
    */
   private async saveCases(
     client: PoolClient,
@@ -202,7 +207,7 @@ export class EhrStore {
     referrals: ReferralState[],
     admissions: AdmissionState[],
   ): Promise<void> {
-    await client.query(
+    const { rows: changed } = await client.query<{ kind: 'referral' | 'admission'; key: string }>(
       `WITH saved_referrals AS (
        INSERT INTO referrals (tenant_id, referral_key, patient_hash, status, received_at, referral_date, business_line,
          payer_category, source_name, source_npi, clinician_npi, marketer_id, non_admit_reason, admission_key, soc_date,
@@ -237,14 +242,14 @@ export class EhrStore {
        WHERE admissions.state IS DISTINCT FROM EXCLUDED.state
        RETURNING admission_key
        )
-       -- Whatever changed is queued for the sync to HubSpot in this same transaction (the outbox).
-       INSERT INTO sync_outbox (tenant_id, record_kind, record_key)
-       SELECT $1, 'referral', referral_key FROM saved_referrals
+       SELECT 'referral' AS kind, referral_key AS key FROM saved_referrals
        UNION ALL
-       SELECT $1, 'admission', admission_key FROM saved_admissions
-       ON CONFLICT (tenant_id, record_kind, record_key) DO UPDATE SET queued_at = now(), next_attempt_at = now()`,
+       SELECT 'admission', admission_key FROM saved_admissions`,
       [tenantId, JSON.stringify(referrals), JSON.stringify(admissions)],
     );
+    for (const kind of ['referral', 'admission'] as const) {
+      await this.queue.enqueue(client, tenantId, kind, changed.filter((row) => row.kind === kind).map((row) => row.key));
+    }
   }
 
   async quarantine(

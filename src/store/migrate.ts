@@ -3,6 +3,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { packageRoot } from '../config/packageRoot';
 import type { Pool } from './postgres';
+import { SyncQueue } from './syncQueue';
 
 /** Any fixed number: every process that migrates takes this lock, so migrations run once even when N start together. */
 const MIGRATION_LOCK_KEY = 727_001;
@@ -80,6 +81,9 @@ export async function migrate(pool: Pool, migrations = loadMigrations(), options
       }
       applied.push(`${String(migration.version).padStart(3, '0')}_${migration.name}`);
     }
+    // The job queue's schema belongs to pg-boss, which creates and upgrades it; still under our lock, so the queues
+    // are created once when N processes start together.
+    if (!options.schema) await SyncQueue.install(pool);
     return applied;
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [lockKey]).catch(() => undefined);

@@ -1,17 +1,33 @@
+import type { TenantId } from '../config/tenantSettings';
 import type { AdmissionState, ReferralState } from '../domain/referralLifecycle';
-import { associateWithLabel, batchUpsert, findByPropertyValues } from '../hubspot/api';
+import { associateWithLabel, batchUpsert } from '../hubspot/api';
 import type { HubSpot } from '../hubspot/client';
 import { EHR_ID_PROPERTY } from '../hubspot/dataModel';
 import type { DataModel } from '../hubspot/provision';
+import { HubSpotApiError, HubSpotUnavailableError } from '../hubspot/errors';
+import { describeErrorSafely } from '../logger';
 import { inTransaction, type Pool, type PoolClient } from '../store/postgres';
-import { SyncStore, type NpiObjectType, type RecordKind } from '../store/syncStore';
+import { SyncQueue, type RecordKind, type SyncJob } from '../store/syncQueue';
+import { SyncStore } from '../store/syncStore';
 import type { Tenant } from '../store/tenants';
+import { attributeReferrals } from './attribution';
+import { OwnerDirectory } from './owners';
 import { propertiesHash, toAdmissionProperties, toReferralProperties, type HubSpotProperties } from './records';
 
 export interface SyncRound {
+  /** Jobs taken from the queue. */
+  taken: number;
   written: number;
   unchanged: number;
   failed: number;
+}
+
+/** Where a tenant's records go: its portal, its data model, its owners. */
+export interface SyncTarget {
+  tenant: Tenant;
+  hubspot: HubSpot;
+  model: DataModel;
+  owners: OwnerDirectory;
 }
 
 /** An association a record should have: to which object, and under which label (association type id). */
@@ -28,153 +44,200 @@ interface Planned {
   hash: string;
 }
 
-/**
- * Finds HubSpot records by NPI (companies' and contacts' rlx_npi property): from the saved matches, or one search
- * for the NPIs not seen yet. A miss is kept an hour before the portal is asked again.
- */
-async function matchNpis(
-  client: PoolClient,
-  store: SyncStore,
-  hubspot: HubSpot,
-  tenant: Tenant,
-  objectType: NpiObjectType,
-  npis: string[],
-): Promise<Map<string, string | null>> {
-  const unique = [...new Set(npis)];
-  if (unique.length === 0) return new Map();
-  const known = await store.npiMatches(client, tenant.tenantId, objectType, unique);
-  const unknown = unique.filter((npi) => !known.has(npi));
-  if (unknown.length > 0) {
-    const records = await findByPropertyValues(hubspot, objectType, 'rlx_npi', unknown);
-    const found = unknown.map((npi) => {
-      // Two records with one NPI: the oldest (lowest id) is taken, the same one every time.
-      const matches = records.filter((r) => r.properties.rlx_npi === npi).sort((a, b) => Number(a.id) - Number(b.id));
-      return { npi, hubspotId: matches[0]?.id ?? null };
-    });
-    await store.saveNpiMatches(client, tenant.tenantId, objectType, found);
-    for (const match of found) known.set(match.npi, match.hubspotId);
-  }
-  return known;
+export interface SyncOptions {
+  pool: Pool;
+  /** Default: a SyncQueue on the pool. */
+  queue?: SyncQueue;
+  /** One tenant's target, or a lookup for many (OAuth installs). */
+  target: SyncTarget | ((tenantId: TenantId) => Promise<SyncTarget | undefined>);
+  /** Jobs per kind and round: one batch upsert. Default 100 (HubSpot's batch limit). */
+  batchSize?: number;
+  /** The kinds this round takes; default both, referrals first. */
+  kinds?: readonly RecordKind[];
+}
+
+/** A target for one tenant, with an owner directory of its own. */
+export function syncTarget(options: { tenant: Tenant; hubspot: HubSpot; model: DataModel; owners?: OwnerDirectory }): SyncTarget {
+  return { ...options, owners: options.owners ?? new OwnerDirectory(options.hubspot) };
 }
 
 /**
  * One round of the sync: up to `batchSize` queued referrals, then admissions, each kind in one transaction and one
- * batch upsert by the EHR id (HubSpot's unique rlx_ehr_id), so a record is never created twice, whether the round
- * is repeated, crashes between HubSpot's answer and the commit, or runs in two processes at once. Records whose
- * properties and associations hash to what was last written are not sent.
+ * batch upsert by the EHR id (HubSpot's unique rlx_ehr_id), so a record is never created twice, whether the round is
+ * repeated, crashes between HubSpot's answer and the commit, or runs in several processes at once (pg-boss gives a
+ * record's job to one worker at a time). Records whose properties, owner and associations hash to what was last
+ * written are not sent.
  *
- * Associations: a referral to its source company ("Referral source") and referring clinician ("Referring
- * clinician"), found by NPI; an admission to its referral ("Admitted from referral") and the referral's source.
- * Name matching, the unmatched queue and owners come next.
+ * A referral is associated to its source company ("Referral source") and referring clinician ("Referring
+ * clinician") and owned by the attribution chain (src/sync/attribution.ts); an admission to its referral ("Admitted
+ * from referral") and the referral's source, owned like its referral.
  */
-export async function syncOnce(options: {
-  pool: Pool;
-  hubspot: HubSpot;
-  tenant: Tenant;
-  model: DataModel;
-  batchSize?: number;
-}): Promise<SyncRound> {
-  const { pool, hubspot, tenant, model } = options;
+export async function syncOnce(options: SyncOptions): Promise<SyncRound> {
+  const queue = options.queue ?? new SyncQueue(options.pool);
+  const round: SyncRound = { taken: 0, written: 0, unchanged: 0, failed: 0 };
+  const resolve =
+    typeof options.target === 'function'
+      ? options.target
+      : async (tenantId: TenantId) => (tenantId === (options.target as SyncTarget).tenant.tenantId ? (options.target as SyncTarget) : undefined);
+
+  for (const kind of options.kinds ?? (['referral', 'admission'] as const)) {
+    const jobs = await queue.fetch(kind, options.batchSize ?? 100);
+    round.taken += jobs.length;
+    const byTenant = new Map<TenantId, SyncJob[]>();
+    for (const job of jobs) byTenant.set(job.tenantId, [...(byTenant.get(job.tenantId) ?? []), job]);
+    for (const [tenantId, tenantJobs] of byTenant) {
+      const target = await resolve(tenantId);
+      if (!target) {
+        await queue.fail(options.pool, kind, tenantJobs.map((j) => j.id), `no HubSpot connection for portal ${tenantId} in this process`);
+        round.failed += tenantJobs.length;
+        continue;
+      }
+      try {
+        await inTransaction(options.pool, (client) => syncJobs(client, queue, target, kind, tenantJobs, round));
+      } catch (error) {
+        // Nothing of the round was committed: its jobs are given back, to be tried again after a delay.
+        const reason = reasonOf(error);
+        await queue.fail(options.pool, kind, tenantJobs.map((j) => j.id), reason);
+        await new SyncStore().recordFailures(options.pool, tenantId, tenantJobs.map((job) => failureOf(job, reason)));
+        round.failed += tenantJobs.length;
+        throw error;
+      }
+    }
+  }
+  return round;
+}
+
+/**
+ * Why a round failed, fit for `referralynx status`: HubSpot's errors are our own wording around HubSpot's message;
+ * any other error only by its type and code, since a library's message can quote the data it choked on.
+ */
+function reasonOf(error: unknown): string {
+  if (error instanceof HubSpotApiError || error instanceof HubSpotUnavailableError) return error.message;
+  const safe = describeErrorSafely(error);
+  return `${safe.type}${safe.code ? ` (${safe.code})` : ''} while writing to HubSpot`;
+}
+
+function failureOf(job: SyncJob, error: string) {
+  return { kind: job.kind, key: job.key, attempts: job.attempt, error, dead: job.last };
+}
+
+async function syncJobs(client: PoolClient, queue: SyncQueue, target: SyncTarget, kind: RecordKind, jobs: SyncJob[], round: SyncRound): Promise<void> {
+  const { tenant, hubspot, model } = target;
   const store = new SyncStore();
-  const round: SyncRound = { written: 0, unchanged: 0, failed: 0 };
+  const tenantId = tenant.tenantId;
   const objectType: Record<RecordKind, string> = { referral: model.referralObjectTypeId, admission: model.admissionObjectTypeId };
   const label = (key: string): number | undefined => model.associationTypeIds[key];
+  const keys = jobs.map((job) => job.key);
+  const jobOf = new Map(jobs.map((job) => [job.key, job]));
+  const requeue: Array<{ kind: RecordKind; keys: string[] }> = [];
 
-  const planReferrals = async (client: PoolClient, states: ReferralState[]): Promise<Planned[]> => {
-    const companies = await matchNpis(client, store, hubspot, tenant, 'companies', states.flatMap((s) => s.facts.referringOrganization?.npi ?? []));
-    const contacts = await matchNpis(client, store, hubspot, tenant, 'contacts', states.flatMap((s) => s.facts.referringPractitioner?.npi ?? []));
-    return states.map((state) => {
+  const states = await store.states(client, tenantId, kind, keys);
+  let plans: Planned[];
+  if (kind === 'referral') {
+    const referrals = [...states.values()] as ReferralState[];
+    const attribution = await attributeReferrals({ client, store, hubspot, tenant, owners: target.owners }, referrals);
+    requeue.push({ kind: 'referral', keys: attribution.ownerMoved });
+    plans = referrals.map((state) => {
+      const found = attribution.byReferral.get(state.referralKey);
       const links: Link[] = [];
-      const company = companies.get(state.facts.referringOrganization?.npi ?? '');
-      const contact = contacts.get(state.facts.referringPractitioner?.npi ?? '');
       const sourceType = label('referral_to_company');
       const clinicianType = label('referral_to_contact');
-      if (company && sourceType !== undefined) links.push({ toObjectType: '0-2', toId: company, typeId: sourceType });
-      if (contact && clinicianType !== undefined) links.push({ toObjectType: '0-1', toId: contact, typeId: clinicianType });
-      return planned(state.referralKey, toReferralProperties(state, model, tenant.settings.timeZone), links);
+      if (found?.company && sourceType !== undefined) links.push({ toObjectType: '0-2', toId: found.company.id, typeId: sourceType });
+      if (found?.contact && clinicianType !== undefined) links.push({ toObjectType: '0-1', toId: found.contact.id, typeId: clinicianType });
+      const owner = found?.decision.ownerId;
+      return planned(state.referralKey, { ...toReferralProperties(state, model, tenant.settings.timeZone), ...(owner ? { hubspot_owner_id: owner } : {}) }, links);
     });
-  };
-
-  const planAdmissions = async (client: PoolClient, states: AdmissionState[]): Promise<Planned[]> => {
-    const referralKeys = states.flatMap((s) => (s.referralKey ? [s.referralKey] : []));
-    const referrals = await store.states(client, tenant.tenantId, 'referral', referralKeys);
-    const referralIds = await store.lastWritten(client, tenant.tenantId, 'referral', referralKeys);
-    const companies = await matchNpis(
-      client,
-      store,
-      hubspot,
-      tenant,
-      'companies',
-      [...referrals.values()].flatMap((r) => r.facts.referringOrganization?.npi ?? []),
-    );
-    return states.map((state) => {
+  } else {
+    const admissions = [...states.values()] as AdmissionState[];
+    const referralKeys = admissions.flatMap((s) => (s.referralKey ? [s.referralKey] : []));
+    const referrals = await store.states(client, tenantId, 'referral', referralKeys);
+    const referralIds = await store.lastWritten(client, tenantId, 'referral', referralKeys);
+    const decisions = await store.decisions(client, tenantId, referralKeys);
+    plans = admissions.map((state) => {
       const referral = state.referralKey ? referrals.get(state.referralKey) : undefined;
+      const decision = state.referralKey ? decisions.get(state.referralKey) : undefined;
       const links: Link[] = [];
       const referralId = state.referralKey ? referralIds.get(state.referralKey)?.hubspotId : undefined;
-      const company = companies.get(referral?.facts.referringOrganization?.npi ?? '');
       const toReferral = label('admission_to_referral');
       const toCompany = label('admission_to_company');
       if (referralId && toReferral !== undefined) links.push({ toObjectType: model.referralObjectTypeId, toId: referralId, typeId: toReferral });
-      if (company && toCompany !== undefined) links.push({ toObjectType: '0-2', toId: company, typeId: toCompany });
-      return planned(state.admissionKey, toAdmissionProperties(state, referral, tenant.settings.timeZone), links);
-    });
-  };
-
-  for (const kind of ['referral', 'admission'] as const) {
-    await inTransaction(pool, async (client) => {
-      const keys = await store.claimDue(client, tenant.tenantId, kind, options.batchSize ?? 100);
-      if (keys.length === 0) return;
-      const states = await store.states(client, tenant.tenantId, kind, keys);
-      const gone = keys.filter((key) => !states.has(key));
-      const plans =
-        kind === 'referral'
-          ? await planReferrals(client, [...states.values()] as ReferralState[])
-          : await planAdmissions(client, [...states.values()] as AdmissionState[]);
-      const last = await store.lastWritten(client, tenant.tenantId, kind, keys);
-      const unchanged = plans.filter((plan) => last.get(plan.key)?.hash === plan.hash).map((plan) => plan.key);
-      const toSend = plans.filter((plan) => last.get(plan.key)?.hash !== plan.hash);
-      await store.dismiss(client, tenant.tenantId, kind, [...gone, ...unchanged]);
-      round.unchanged += gone.length + unchanged.length;
-      if (toSend.length === 0) return;
-
-      const outcomes = await batchUpsert(
-        hubspot,
-        objectType[kind],
-        EHR_ID_PROPERTY,
-        toSend.map(({ key, properties }) => ({ id: key, properties })),
-      );
-      const plan = new Map(toSend.map((item) => [item.key, item]));
-      const written: Array<{ key: string; hubspotId: string; hash: string }> = [];
-      const links = new Map<string, { toObjectType: string; typeId: number; pairs: Array<{ fromId: string; toId: string }> }>();
-      for (const outcome of outcomes) {
-        const item = plan.get(outcome.input.id);
-        if (!outcome.ok || !item) {
-          round.failed += 1;
-          const reason = outcome.ok ? 'no plan for this record' : `${outcome.error.category}: ${outcome.error.message}`;
-          await store.markFailed(client, tenant.tenantId, kind, outcome.input.id, reason);
-          continue;
-        }
-        written.push({ key: item.key, hubspotId: outcome.object.id, hash: item.hash });
-        for (const link of item.links) {
-          const group = `${link.toObjectType}:${link.typeId}`;
-          const entry = links.get(group) ?? { toObjectType: link.toObjectType, typeId: link.typeId, pairs: [] };
-          entry.pairs.push({ fromId: outcome.object.id, toId: link.toId });
-          links.set(group, entry);
-        }
-      }
-      // Creating an association that exists changes nothing in HubSpot: a repeated round is safe.
-      for (const { toObjectType, typeId, pairs } of links.values()) {
-        await associateWithLabel(hubspot, objectType[kind], toObjectType, typeId, pairs);
-      }
-      await store.markWritten(client, tenant.tenantId, kind, written);
-      round.written += written.length;
+      if (decision?.companyId && toCompany !== undefined) links.push({ toObjectType: '0-2', toId: decision.companyId, typeId: toCompany });
+      const owner = decision?.ownerId;
+      return planned(state.admissionKey, { ...toAdmissionProperties(state, referral, tenant.settings.timeZone), ...(owner ? { hubspot_owner_id: owner } : {}) }, links);
     });
   }
-  return round;
+
+  const last = await store.lastWritten(client, tenantId, kind, keys);
+  const gone = keys.filter((key) => !states.has(key));
+  const unchanged = plans.filter((plan) => last.get(plan.key)?.hash === plan.hash).map((plan) => plan.key);
+  const toSend = plans.filter((plan) => last.get(plan.key)?.hash !== plan.hash);
+  const done = [...gone, ...unchanged];
+  await store.clearFailures(client, tenantId, kind, done);
+  await queue.complete(client, kind, done.flatMap((key) => jobOf.get(key)?.id ?? []));
+  round.unchanged += done.length;
+
+  if (toSend.length > 0) {
+    const outcomes = await batchUpsert(hubspot, objectType[kind], EHR_ID_PROPERTY, toSend.map(({ key, properties }) => ({ id: key, properties })));
+    const plan = new Map(toSend.map((item) => [item.key, item]));
+    const written: Array<{ key: string; hubspotId: string; hash: string }> = [];
+    const failures: Array<ReturnType<typeof failureOf>> = [];
+    const links = new Map<string, { toObjectType: string; typeId: number; pairs: Array<{ fromId: string; toId: string }> }>();
+    for (const outcome of outcomes) {
+      const item = plan.get(outcome.input.id);
+      const job = jobOf.get(outcome.input.id);
+      if (!job) continue;
+      if (!outcome.ok || !item) {
+        failures.push(failureOf(job, outcome.ok ? 'no plan for this record' : `${outcome.error.category}: ${outcome.error.message}`));
+        continue;
+      }
+      written.push({ key: item.key, hubspotId: outcome.object.id, hash: item.hash });
+      for (const link of item.links) {
+        const group = `${link.toObjectType}:${link.typeId}`;
+        const entry = links.get(group) ?? { toObjectType: link.toObjectType, typeId: link.typeId, pairs: [] };
+        entry.pairs.push({ fromId: outcome.object.id, toId: link.toId });
+        links.set(group, entry);
+      }
+    }
+    // Creating an association that exists changes nothing in HubSpot: a repeated round is safe.
+    for (const { toObjectType, typeId, pairs } of links.values()) {
+      await associateWithLabel(hubspot, objectType[kind], toObjectType, typeId, pairs);
+    }
+    await store.markWritten(client, tenantId, kind, written);
+    await queue.complete(client, kind, written.flatMap((w) => jobOf.get(w.key)?.id ?? []));
+    for (const failure of failures) {
+      const job = jobOf.get(failure.key);
+      if (job) await queue.fail(client, kind, [job.id], failure.error);
+    }
+    await store.recordFailures(client, tenantId, failures);
+    round.written += written.length;
+    round.failed += failures.length;
+
+    if (kind === 'referral') {
+      // A referral written for the first time (or under a new id): its admissions can now be associated to it.
+      const firstTime = written.filter((w) => last.get(w.key)?.hubspotId !== w.hubspotId).map((w) => w.key);
+      requeue.push({ kind: 'admission', keys: await store.admissionsOf(client, tenantId, firstTime) });
+    }
+  }
+  for (const item of requeue) await queue.enqueue(client, tenantId, item.kind, item.keys);
 }
 
 /** The associations are part of what was written: a source matched later, or a new source, sends the record again. */
 function planned(key: string, properties: HubSpotProperties, links: Link[]): Planned {
   const linkText = links.map((l) => `${l.toObjectType}/${l.toId}/${l.typeId}`).sort().join(',');
   return { key, properties, links, hash: propertiesHash(linkText ? { ...properties, '@links': linkText } : properties) };
+}
+
+/** Runs rounds until the queue has nothing due (tests, the backfill, the CLI). */
+export async function syncUntilIdle(options: SyncOptions & { maxRounds?: number; onRound?: (round: SyncRound) => void }): Promise<SyncRound> {
+  const total: SyncRound = { taken: 0, written: 0, unchanged: 0, failed: 0 };
+  for (let i = 0; i < (options.maxRounds ?? Number.MAX_SAFE_INTEGER); i += 1) {
+    const round = await syncOnce(options);
+    total.taken += round.taken;
+    total.written += round.written;
+    total.unchanged += round.unchanged;
+    total.failed += round.failed;
+    options.onRound?.(round);
+    if (round.taken === 0) break;
+  }
+  return total;
 }

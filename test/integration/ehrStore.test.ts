@@ -145,17 +145,23 @@ describe('storing EHR messages', () => {
   it('queues what changed for the sync to HubSpot in the same transaction, once per record, and nothing on a replay', async () => {
     const t = await tenant();
     const messages = course();
+    // The jobs waiting in pg-boss for this tenant, by queue and record.
     const outbox = async () =>
-      (await db.pool.query('SELECT record_kind, record_key FROM sync_outbox WHERE tenant_id = $1 ORDER BY 1, 2', [t])).rows;
+      (
+        await db.pool.query(
+          `SELECT name, data->>'key' AS key FROM pgboss.job WHERE state = 'created' AND (data->>'tenantId')::bigint = $1 ORDER BY 1, 2`,
+          [t],
+        )
+      ).rows;
     await store.record(t, messages[0]!, input);
-    expect(await outbox()).toEqual([{ record_kind: 'referral', record_key: 'R-1' }]);
+    expect(await outbox()).toEqual([{ name: 'hubspot-referrals', key: 'R-1' }]);
     for (const m of messages.slice(1)) await store.record(t, m, input);
     // Five messages later: still one entry per record.
     expect(await outbox()).toEqual([
-      { record_kind: 'admission', record_key: 'E-1' },
-      { record_kind: 'referral', record_key: 'R-1' },
+      { name: 'hubspot-admissions', key: 'E-1' },
+      { name: 'hubspot-referrals', key: 'R-1' },
     ]);
-    await db.pool.query('DELETE FROM sync_outbox WHERE tenant_id = $1', [t]);
+    await db.pool.query(`DELETE FROM pgboss.job WHERE (data->>'tenantId')::bigint = $1`, [t]);
     for (const m of messages) await store.record(t, m, input);
     expect(await outbox()).toEqual([]);
   });

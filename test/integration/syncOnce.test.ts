@@ -9,7 +9,8 @@ import { provisionDataModel, type DataModel } from '../../src/hubspot/provision'
 import { EhrStore } from '../../src/store/ehrStore';
 import { migrate } from '../../src/store/migrate';
 import { TenantRepository, type Tenant } from '../../src/store/tenants';
-import { syncOnce } from '../../src/sync/syncOnce';
+import { SyncQueue } from '../../src/store/syncQueue';
+import { syncOnce, syncTarget, type SyncTarget } from '../../src/sync/syncOnce';
 import { SANDBOX_TOKEN, startTestSandbox, type SandboxHarness } from '../support/sandbox';
 
 let harness: SandboxHarness;
@@ -17,11 +18,15 @@ let hubspot: HubSpot;
 let model: DataModel;
 let tenant: Tenant;
 let ingestor: Ingestor;
+let target: SyncTarget;
+const sync = () => syncOnce({ pool: harness.db.pool, target });
 const fixture = (name: string) => fs.readFileSync(path.join(__dirname, '../fixtures/external/hl7v2', name), 'utf8');
 
 beforeAll(async () => {
   harness = await startTestSandbox('sync_once');
   await migrate(harness.db.pool);
+  // Retries a second or two after a failure instead of 30 s, so the crash test need not wait.
+  await SyncQueue.install(harness.db.pool, { retryDelaySeconds: 1 });
   hubspot = new HubSpot({ baseUrl: harness.sandbox.url, accessToken: SANDBOX_TOKEN });
   model = (await provisionDataModel(hubspot)).model;
   const tenants = new TenantRepository(harness.db.pool);
@@ -31,6 +36,7 @@ beforeAll(async () => {
   if (!found) throw new Error('tenant not registered');
   tenant = found;
   ingestor = await Ingestor.forTenant(new EhrStore(harness.db.pool), tenant);
+  target = syncTarget({ tenant, hubspot, model });
 });
 afterAll(async () => {
   await harness.close();
@@ -60,8 +66,8 @@ const linked = async (fromType: string, fromId: string, toType: string) =>
 describe('syncing referrals to HubSpot', () => {
   it('an HL7 referral becomes one Referral record at the right stage, named without patient data', async () => {
     expect((await ingestor.message('hl7v2', fixture('REF-I12-01.hl7'), 'mllp')).status).toBe('accepted');
-    const round = await syncOnce({ pool: harness.db.pool, hubspot, tenant, model });
-    expect(round).toEqual({ written: 1, unchanged: 0, failed: 0 });
+    const round = await sync();
+    expect(round).toEqual({ taken: 1, written: 1, unchanged: 0, failed: 0 });
     const [record, ...others] = await referrals();
     expect(others).toEqual([]);
     // RF1-6 226839; RF1-7 2022-01-25; PRD-10 GOOD HEALTH HOSPITAL; no business line in the message.
@@ -76,11 +82,11 @@ describe('syncing referrals to HubSpot', () => {
 
   it('a second round writes nothing, and a cancellation moves the same record to Cancelled', async () => {
     harness.sandbox.resetStats();
-    expect(await syncOnce({ pool: harness.db.pool, hubspot, tenant, model })).toEqual({ written: 0, unchanged: 0, failed: 0 });
+    expect(await sync()).toEqual({ taken: 0, written: 0, unchanged: 0, failed: 0 });
     expect(harness.sandbox.stats().writes).toBe(0);
 
     await ingestor.message('hl7v2', fixture('REF-I14-01.hl7'), 'mllp');
-    expect(await syncOnce({ pool: harness.db.pool, hubspot, tenant, model })).toEqual({ written: 1, unchanged: 0, failed: 0 });
+    expect(await sync()).toEqual({ taken: 1, written: 1, unchanged: 0, failed: 0 });
     const all = await referrals();
     expect(all).toHaveLength(1);
     expect(all[0]?.properties).toMatchObject({ rlx_status: 'cancelled', hs_pipeline_stage: model.referralStageIds.cancelled });
@@ -91,11 +97,16 @@ describe('syncing referrals to HubSpot', () => {
     await harness.db.pool.query(`
       CREATE OR REPLACE FUNCTION crash_now() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'process killed'; END $$ LANGUAGE plpgsql;
       CREATE TRIGGER crash BEFORE INSERT OR UPDATE ON hubspot_records FOR EACH ROW EXECUTE FUNCTION crash_now();`);
-    await expect(syncOnce({ pool: harness.db.pool, hubspot, tenant, model })).rejects.toThrow('process killed');
+    await expect(sync()).rejects.toThrow('process killed');
     await harness.db.pool.query('DROP TRIGGER crash ON hubspot_records');
-    // HubSpot has the record already; the outbox still has the work.
+    // HubSpot has the record already; the queue still has the work, given back to be retried a second or two later.
     expect((await referrals()).map((r) => r.properties.rlx_ehr_id).sort()).toEqual(['226839', '900001']);
-    expect(await syncOnce({ pool: harness.db.pool, hubspot, tenant, model })).toEqual({ written: 1, unchanged: 0, failed: 0 });
+    let retried = await sync();
+    for (let waited = 0; retried.taken === 0 && waited < 10_000; waited += 250) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      retried = await sync();
+    }
+    expect(retried).toEqual({ taken: 1, written: 1, unchanged: 0, failed: 0 });
     expect((await referrals()).map((r) => r.properties.rlx_ehr_id).sort()).toEqual(['226839', '900001']);
   });
 
@@ -113,11 +124,11 @@ describe('syncing referrals to HubSpot', () => {
     await ingestor.message('hl7v2', withNpi, 'mllp');
     await ingestor.message('hl7v2', withUnknownNpi, 'mllp');
     harness.sandbox.resetStats();
-    expect(await syncOnce({ pool: harness.db.pool, hubspot, tenant, model })).toEqual({ written: 2, unchanged: 0, failed: 0 });
-    // One search for both source NPIs (the clinician, POWELL, has no NPI in the message), one upsert, one
-    // association call.
+    expect(await sync()).toEqual({ taken: 2, written: 2, unchanged: 0, failed: 0 });
+    // One search for both source NPIs, one by name for the NPI no company has (the clinician, POWELL, has no NPI and
+    // was looked up by name in the first test: a miss is kept an hour), one upsert, one association call.
     expect(harness.sandbox.stats().byRoute).toMatchObject({
-      'POST /crm/v3/objects/{objectType}/search': 1,
+      'POST /crm/v3/objects/{objectType}/search': 2,
       'POST /crm/v3/objects/{objectType}/batch/upsert': 1,
       'POST /crm/v4/associations/{fromObjectType}/{toObjectType}/batch/create': 1,
     });
@@ -126,11 +137,11 @@ describe('syncing referrals to HubSpot', () => {
     expect(await linked(model.referralObjectTypeId, byKey.get('900002') ?? '', 'companies')).toEqual([[company.id, ['Referral source']]]);
     expect(await linked(model.referralObjectTypeId, byKey.get('900003') ?? '', 'companies')).toEqual([]);
     const { rows } = await harness.db.pool.query(
-      "SELECT npi, hubspot_id FROM source_matches WHERE object_type = 'companies' ORDER BY npi",
+      "SELECT source_ref, hubspot_id, method FROM source_matches WHERE object_type = 'companies' AND npi IS NOT NULL ORDER BY npi",
     );
     expect(rows).toEqual([
-      { npi: '1234567893', hubspot_id: company.id },
-      { npi: '1245319599', hubspot_id: null },
+      { source_ref: 'npi:1234567893', hubspot_id: company.id, method: 'npi' },
+      { source_ref: 'npi:1245319599', hubspot_id: null, method: 'none' },
     ]);
   });
 
@@ -143,7 +154,7 @@ describe('syncing referrals to HubSpot', () => {
     const source = await create('companies', { name: story.source.name, rlx_npi: story.source.npi });
     const clinician = await create('contacts', { firstname: story.clinician.givenName, lastname: story.clinician.familyName, rlx_npi: story.clinician.npi });
     for (const message of toHl7Messages(story)) expect((await ingestor.message('hl7v2', message.text, 'mllp')).status).toBe('accepted');
-    await syncOnce({ pool: harness.db.pool, hubspot, tenant, model });
+    await sync();
 
     const idOf = async (kind: 'referral' | 'admission', key: string) =>
       (await harness.db.pool.query('SELECT hubspot_id FROM hubspot_records WHERE record_kind = $1 AND record_key = $2', [kind, key])).rows[0]

@@ -7,7 +7,7 @@ import { provisionDataModel, type DataModel } from '../../src/hubspot/provision'
 import { EhrStore } from '../../src/store/ehrStore';
 import { migrate } from '../../src/store/migrate';
 import { TenantRepository, type Tenant } from '../../src/store/tenants';
-import { syncOnce } from '../../src/sync/syncOnce';
+import { syncOnce, syncTarget, type SyncTarget } from '../../src/sync/syncOnce';
 import { runCli } from '../support/cli';
 import { SANDBOX_TOKEN, startTestSandbox, type SandboxHarness } from '../support/sandbox';
 
@@ -15,6 +15,8 @@ let harness: SandboxHarness;
 let hubspot: HubSpot;
 let model: DataModel;
 let tenant: Tenant;
+let target: SyncTarget;
+const sync = () => syncOnce({ pool: harness.db.pool, target });
 
 beforeAll(async () => {
   harness = await startTestSandbox('sync_status');
@@ -22,6 +24,7 @@ beforeAll(async () => {
   hubspot = new HubSpot({ baseUrl: harness.sandbox.url, accessToken: SANDBOX_TOKEN });
   model = (await provisionDataModel(hubspot)).model;
   tenant = await new TenantRepository(harness.db.pool).ensure(harness.sandbox.portalId);
+  target = syncTarget({ tenant, hubspot, model });
   const ingestor = await Ingestor.forTenant(new EhrStore(harness.db.pool), tenant);
   const i12 = fs.readFileSync(path.join(__dirname, '../fixtures/external/hl7v2/REF-I12-01.hl7'), 'utf8');
   await ingestor.message('hl7v2', i12, 'mllp');
@@ -46,22 +49,24 @@ describe('sync status, errors and dead letters', () => {
     const withoutReceived = (properties.options ?? []).filter((o) => o.value !== 'received');
     await updateProperty(hubspot, model.referralObjectTypeId, 'rlx_status', { options: withoutReceived });
 
-    expect(await syncOnce({ pool: harness.db.pool, hubspot, tenant, model })).toEqual({ written: 0, unchanged: 0, failed: 1 });
+    expect(await sync()).toEqual({ taken: 1, written: 0, unchanged: 0, failed: 1 });
     let status = await cli(['status']);
-    expect(status).toContain('referrals: 0 in HubSpot (last never), 0 queued (oldest 0 s), 1 retrying, 0 dead letters');
+    expect(status).toMatch(/referrals: 0 in HubSpot \(last never\), 0 queued \(oldest \d+ s\), 0 being written, 1 retrying, 0 dead letters/);
     expect(status).toMatch(/error {3}referral 226839 after 1 attempts: .*received/);
 
-    // Seven more refusals: now a dead letter, no longer tried on its own.
-    await harness.db.pool.query('UPDATE sync_outbox SET attempts = 7, next_attempt_at = now()');
-    await syncOnce({ pool: harness.db.pool, hubspot, tenant, model });
+    // Six more refusals, told to pg-boss directly rather than waited for (30 s doubling), and the retry due now: the
+    // eighth refusal makes it a dead letter, no longer tried on its own.
+    await harness.db.pool.query("UPDATE pgboss.job SET retry_count = 6, start_after = now() WHERE name = 'hubspot-referrals' AND state = 'retry'");
+    expect(await sync()).toEqual({ taken: 1, written: 0, unchanged: 0, failed: 1 });
     status = await cli(['status']);
     expect(status).toContain('0 retrying, 1 dead letters');
-    expect(await syncOnce({ pool: harness.db.pool, hubspot, tenant, model })).toEqual({ written: 0, unchanged: 0, failed: 0 });
+    expect(status).toMatch(/dead {3}referral 226839 after 8 attempts: .*received/);
+    expect(await sync()).toEqual({ taken: 0, written: 0, unchanged: 0, failed: 0 });
 
     // The option is put back, and the administrator retries.
     await updateProperty(hubspot, model.referralObjectTypeId, 'rlx_status', { options: properties.options ?? [] });
-    expect(await cli(['sync', 'retry'])).toContain('1 refused record will be sent again');
-    expect(await syncOnce({ pool: harness.db.pool, hubspot, tenant, model })).toEqual({ written: 1, unchanged: 0, failed: 0 });
+    expect(await cli(['sync', 'retry'])).toContain('1 refused record queued again');
+    expect(await sync()).toEqual({ taken: 1, written: 1, unchanged: 0, failed: 0 });
     expect(await cli(['status'])).toContain('referrals: 1 in HubSpot');
   });
 });

@@ -1,0 +1,156 @@
+import { Presets, SingleBar } from 'cli-progress';
+import type { SourceObjectType } from '../../src/domain/attribution';
+import { batchRead } from '../../src/hubspot/api';
+import { dataModelSchema } from '../../src/hubspot/provision';
+import { inTransaction, type Pool } from '../../src/store/postgres';
+import { SyncQueue } from '../../src/store/syncQueue';
+import { SyncStore } from '../../src/store/syncStore';
+import type { Tenant } from '../../src/store/tenants';
+import { backfill, type BackfillProgress } from '../../src/sync/backfill';
+import { syncTarget } from '../../src/sync/syncOnce';
+import { retryRefused, syncStatus } from '../../src/sync/status';
+import type { AppServices } from '../services';
+import { StartupError } from '../services';
+import { provision } from '../start';
+
+type Say = (line?: string) => void;
+
+export async function printStatus(say: Say, pool: Pool, tenant: Tenant, feeds: Record<string, number>, json: boolean): Promise<void> {
+  const sync = await syncStatus(pool, tenant.tenantId);
+  if (json) {
+    say(JSON.stringify({ portal: tenant.tenantId, feeds, sync }, null, 2));
+    return;
+  }
+  say(`Portal ${tenant.tenantId}`);
+  say(
+    `  Feeds   ${feeds.messages} messages, ${feeds.events} events: ${feeds.referrals} referrals, ${feeds.admissions} admissions; ` +
+      `${feeds.quarantined} in quarantine`,
+  );
+  for (const k of sync.kinds) {
+    say(
+      `  Sync    ${k.kind}s: ${k.written} in HubSpot (last ${k.lastWrittenAt ? k.lastWrittenAt.toISOString() : 'never'}), ` +
+        `${k.due} queued (oldest ${k.lagSeconds} s), ${k.active} being written, ${k.retrying} retrying, ${k.dead} dead letters`,
+    );
+  }
+  for (const e of sync.errors) say(`  ${e.dead ? 'dead' : 'error'}   ${e.kind} ${e.key} after ${e.attempts} attempts: ${e.error}`);
+}
+
+export async function syncRetry(say: Say, pool: Pool, tenant: Tenant): Promise<void> {
+  const count = await retryRefused(pool, tenant.tenantId);
+  say(`${count} refused record${count === 1 ? '' : 's'} queued again: the server sends them within seconds.`);
+}
+
+/** `referralynx sync --backfill`: everything in the database to HubSpot, with a progress bar; resumable. */
+export async function syncBackfill(say: Say, services: AppServices): Promise<void> {
+  let saved = await services.tenants.readDataModel(services.tenant.tenantId);
+  if (!saved.dataModel) {
+    await provision(services);
+    saved = await services.tenants.readDataModel(services.tenant.tenantId);
+  }
+  const model = dataModelSchema.parse(saved.dataModel);
+  const queue = new SyncQueue(services.pool);
+  await queue.start();
+  const bar = new SingleBar(
+    {
+      format: '  {kind} [{bar}] {percentage}% | {value}/{total} | {speed}/s | ETA {eta_formatted}',
+      etaBuffer: 30,
+      noTTYOutput: true,
+      notTTYSchedule: 5_000,
+      hideCursor: true,
+    },
+    Presets.shades_classic,
+  );
+  let current: BackfillProgress['kind'] | undefined;
+  let started = { at: Date.now(), done: 0 };
+  const onProgress = (progress: BackfillProgress) => {
+    if (progress.kind !== current) {
+      if (current) bar.stop();
+      current = progress.kind;
+      started = { at: Date.now(), done: progress.done };
+      bar.start(progress.total, progress.done, { kind: `${progress.kind}s`.padEnd(10), speed: '0' });
+    }
+    const seconds = (Date.now() - started.at) / 1000;
+    bar.update(progress.done, { speed: seconds > 0 ? ((progress.done - started.done) / seconds).toFixed(1) : '0' });
+  };
+  try {
+    const summary = await backfill({
+      pool: services.pool,
+      queue,
+      tenantId: services.tenant.tenantId,
+      target: syncTarget({ tenant: services.tenant, hubspot: services.hubspot, model }),
+      onProgress,
+    });
+    bar.stop();
+    if (summary.resumed) say('  Resumed the backfill an earlier run left unfinished.');
+    say(
+      `  Backfill done: ${summary.round.written} records written, ${summary.round.unchanged} already up to date, ` +
+        `${summary.round.failed} refused (see \`referralynx status\`).`,
+    );
+  } finally {
+    bar.stop();
+    await queue.stop();
+  }
+}
+
+const objectTypeOf = (text: string): SourceObjectType => {
+  if (text === 'company' || text === 'companies') return 'companies';
+  if (text === 'contact' || text === 'contacts') return 'contacts';
+  throw new StartupError(`A source is a company or a contact, not "${text}".`);
+};
+
+export async function sourcesUnmatched(say: Say, pool: Pool, tenant: Tenant, json: boolean): Promise<void> {
+  const unmatched = await new SyncStore().unmatchedSources(pool, tenant.tenantId);
+  if (json) {
+    say(JSON.stringify(unmatched, null, 2));
+    return;
+  }
+  if (unmatched.length === 0) {
+    say('Every referral source and clinician seen so far is matched to a HubSpot record.');
+    return;
+  }
+  for (const s of unmatched) {
+    say(`${s.objectType === 'companies' ? 'company' : 'contact'}  ${s.ref}`);
+    say(`    ${s.displayName}${s.place ? `, ${s.place}` : ''}: ${s.referrals} referral${s.referrals === 1 ? '' : 's'}`);
+    say(`    ${s.reason}`);
+    if (s.candidateId) say(`    best candidate: ${s.candidateName ?? '?'} (id ${s.candidateId}, confidence ${s.confidence?.toFixed(2) ?? '?'})`);
+  }
+  say(`${unmatched.length} unmatched. Map one with: referralynx sources map <company|contact> "<reference>" <HubSpot record id>`);
+}
+
+/** An administrator's mapping of a source to a record: kept for good, and the source's referrals sent again. */
+export async function sourcesMap(say: Say, services: AppServices, type: string, ref: string, hubspotId: string): Promise<void> {
+  const objectType = objectTypeOf(type);
+  const store = new SyncStore();
+  const tenantId = services.tenant.tenantId;
+  const known = await store.sourceMatch(services.pool, tenantId, objectType, ref);
+  if (!known) throw new StartupError(`No ${type} with reference "${ref}" has been seen: see \`referralynx sources unmatched\`.`);
+  const [record] = await batchRead(services.hubspot, objectType, [hubspotId], ['hubspot_owner_id']);
+  if (!record) throw new StartupError(`HubSpot has no ${objectType === 'companies' ? 'company' : 'contact'} with id ${hubspotId}.`);
+  const queue = new SyncQueue(services.pool);
+  const referrals = await inTransaction(services.pool, async (client) => {
+    await store.saveSourceMatches(client, tenantId, [
+      {
+        ...known,
+        hubspotId,
+        ownerId: record.properties.hubspot_owner_id || null,
+        method: 'mapping',
+        confidence: null,
+        reason: `mapped by hand to ${objectType === 'companies' ? 'company' : 'contact'} ${hubspotId} on ${new Date().toISOString().slice(0, 10)}`,
+      },
+    ]);
+    const keys = await store.referralsOfSource(client, tenantId, objectType, ref);
+    await queue.enqueue(client, tenantId, 'referral', keys);
+    await queue.enqueue(client, tenantId, 'admission', await store.admissionsOf(client, tenantId, keys));
+    return keys.length;
+  });
+  say(`${known.displayName} is now ${objectType === 'companies' ? 'company' : 'contact'} ${hubspotId}; ${referrals} referral${referrals === 1 ? '' : 's'} queued to be linked.`);
+}
+
+export async function sourcesExplain(say: Say, pool: Pool, tenant: Tenant, referralKey: string): Promise<void> {
+  const decision = (await new SyncStore().decisions(pool, tenant.tenantId, [referralKey])).get(referralKey);
+  if (!decision) throw new StartupError(`Referral ${referralKey} has not been attributed yet (it is attributed when it is synced).`);
+  say(`Referral ${referralKey} (decided ${decision.decidedAt?.toISOString() ?? '?'})`);
+  say(`  Source company    ${decision.companyId ?? 'none'}: ${decision.companyReason}`);
+  say(`  Clinician         ${decision.contactId ?? 'none'}: ${decision.contactReason}`);
+  say(`  Owner             ${decision.ownerId ?? 'none'} (${decision.ownerMethod}): ${decision.ownerReason}`);
+}

@@ -1,0 +1,55 @@
+import type { TenantId } from '../config/tenantSettings';
+import { inTransaction, type Pool } from '../store/postgres';
+import { SyncQueue, type RecordKind } from '../store/syncQueue';
+import { SyncStore, type SyncFailure } from '../store/syncStore';
+
+export interface SyncStatus {
+  kinds: Array<{
+    kind: RecordKind;
+    /** Queued and due now. */
+    due: number;
+    /** Being written by a worker right now. */
+    active: number;
+    /** Refused, waiting to be tried again. */
+    retrying: number;
+    /** Refused on every try: waiting for `referralynx sync retry`. */
+    dead: number;
+    /** How long the oldest queued record has waited. */
+    lagSeconds: number;
+    written: number;
+    lastWrittenAt: Date | null;
+  }>;
+  errors: SyncFailure[];
+}
+
+/** Backlog, lag, refusals and dead letters of a tenant's sync, for `referralynx status` and the settings page. */
+export async function syncStatus(pool: Pool, tenantId: TenantId, queue = new SyncQueue(pool)): Promise<SyncStatus> {
+  const store = new SyncStore();
+  const backlog = await queue.backlog(pool, tenantId);
+  const failures = await store.failures(pool, tenantId);
+  const written = await store.writtenCounts(pool, tenantId);
+  return {
+    kinds: (['referral', 'admission'] as const).map((kind) => ({
+      kind,
+      due: backlog[kind].due,
+      active: backlog[kind].active,
+      retrying: failures.retrying[kind],
+      dead: failures.dead[kind],
+      lagSeconds: backlog[kind].lagSeconds,
+      written: written[kind].written,
+      lastWrittenAt: written[kind].lastWrittenAt,
+    })),
+    errors: failures.recent,
+  };
+}
+
+/** Queues every refused and dead-lettered record again, to be sent at the next round; returns how many. */
+export async function retryRefused(pool: Pool, tenantId: TenantId, queue = new SyncQueue(pool)): Promise<number> {
+  return inTransaction(pool, async (client) => {
+    const taken = await new SyncStore().takeFailures(client, tenantId);
+    for (const kind of ['referral', 'admission'] as const) {
+      await queue.enqueue(client, tenantId, kind, taken.filter((t) => t.kind === kind).map((t) => t.key));
+    }
+    return taken.length;
+  });
+}
