@@ -41,7 +41,14 @@ describe('migrations', () => {
   it('keeps tenant settings valid: a bad time zone is refused and nothing is written', async () => {
     const tenants = new TenantRepository(db.pool);
     const tenant = await tenants.ensure(4242, 'Sunrise Home Health');
-    expect(tenant.settings).toEqual({ timeZone: 'America/New_York', holidayCalendar: 'US', phiMode: 'minimum-necessary' });
+    expect(tenant.settings).toEqual({
+      timeZone: 'America/New_York',
+      holidayCalendar: 'US',
+      phiMode: 'minimum-necessary',
+      nameMatchThreshold: 0.85,
+      unmatchedSources: 'wait',
+      marketerOwners: {},
+    });
 
     await expect(tenants.updateSettings(4242, { timeZone: 'Mars/Olympus_Mons' })).rejects.toThrow(/IANA time zone/);
     await expect(tenants.updateSettings(4242, { holidayCalendar: 'XX' })).rejects.toThrow(/holiday calendar/);
@@ -52,6 +59,9 @@ describe('migrations', () => {
       timeZone: 'America/Chicago',
       holidayCalendar: 'US-TX',
       phiMode: 'minimum-necessary',
+      nameMatchThreshold: 0.85,
+      unmatchedSources: 'wait',
+      marketerOwners: {},
     });
   });
 });

@@ -47,8 +47,8 @@ describe('provisioning the data model', () => {
         expect.stringMatching(/^created association label "Referral source"/),
         expect.stringMatching(/^created association label "Referring clinician"/),
         expect.stringMatching(/^created association label "Admitted from referral"/),
-        expect.stringMatching(/^created 13 properties on companies: rlx_referrals_30d, .*rlx_npi$/),
-        expect.stringMatching(/^created 13 properties on contacts: /),
+        expect.stringMatching(/^created 14 properties on companies: rlx_referrals_30d, .*rlx_npi, rlx_source_id$/),
+        expect.stringMatching(/^created 14 properties on contacts: /),
       ]),
     );
 
@@ -131,7 +131,7 @@ describe('provisioning the data model', () => {
     expect(byName.get('rlx_last_referral_date')?.type).toBe('string');
     expect(byName.get('rlx_referrals_30d')?.groupName).toBe('referralynx');
     expect(result.changes.map((c) => c.target)).toEqual(
-      expect.arrayContaining(['companies.rlx_account_tier: 3 options added', expect.stringMatching(/^10 properties on companies: /)]),
+      expect.arrayContaining(['companies.rlx_account_tier: 3 options added', expect.stringMatching(/^11 properties on companies: /)]),
     );
     expect(result.warnings).toEqual([expect.stringMatching(/^companies\.rlx_last_referral_date is a string property in HubSpot, Referralynx expects date/)]);
 
