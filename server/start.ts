@@ -8,7 +8,10 @@ import cron from 'node-cron';
 import { pollFhirFeed } from '../src/ehr/fhirFeed';
 import { startMllpListener } from '../src/ehr/hl7v2';
 import { describeErrorSafely } from '../src/logger';
+import { recordHandEnteredReferral } from '../src/sync/handEntered';
 import { buildApp } from './app';
+import { HUBSPOT_WEBHOOK_PATH } from './commands/hubspotProject';
+import { hubspotWebhookRoutes, type HubSpotEventHandlers } from './routes/hubspotWebhooks';
 import { ingestRoutes } from './routes/ingest';
 import type { AppServices } from './services';
 
@@ -49,6 +52,22 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// What HubSpot's webhook events do (server/routes/hubspotWebhooks.ts). Each handler runs in the transaction that
+// records its event as processed.
+// - referralCreated: a Referral record created by hand is noted, to be read and matched by the sync
+//   (src/sync/handEntered.ts).
+// - The company handlers are wired by the attribution change (issue #4, source attribution): until then a company's
+//   owner change, merge or deletion has nothing of ours to update, and its event is recorded and answered.
+export function hubspotEventHandlers(): HubSpotEventHandlers {
+  return {
+    companyOwnerChanged: async () => undefined,
+    companiesMerged: async () => undefined,
+    companyDeleted: async () => undefined,
+    referralCreated: (client, tenantId, hubspotId) => recordHandEnteredReferral(client, tenantId, hubspotId),
+  };
+}
+
 /** Builds the HTTP app on the services and listens on HOST:PORT. */
 export async function listen(services: AppServices): Promise<RunningServer> {
   let lastHubSpotCheck = { at: 0, error: undefined as Error | undefined };
@@ -60,6 +79,21 @@ export async function listen(services: AppServices): Promise<RunningServer> {
         router: ingestRoutes({
           ingestorFor: async (portalId) => (portalId === services.tenant.tenantId ? services.ingestor : undefined),
           secretFor: (portalId) => services.ehr.ingestSecret(portalId),
+          clock: systemClock,
+        }),
+      },
+      {
+        path: HUBSPOT_WEBHOOK_PATH,
+        router: hubspotWebhookRoutes({
+          pool: services.pool,
+          tenantFor: async (portalId) => {
+            if (portalId !== services.tenant.tenantId) return undefined;
+            const model = dataModelSchema.safeParse((await services.tenants.readDataModel(portalId)).dataModel);
+            return { tenantId: portalId, referralObjectTypeId: model.success ? model.data.referralObjectTypeId : undefined };
+          },
+          appSecret: services.config.env.HUBSPOT_APP_SECRET,
+          publicBaseUrl: services.config.env.PUBLIC_BASE_URL,
+          handlers: hubspotEventHandlers(),
           clock: systemClock,
         }),
       },
