@@ -9,7 +9,10 @@ import cron from 'node-cron';
 import { pollFhirFeed } from '../src/ehr/fhirFeed';
 import { startMllpListener } from '../src/ehr/hl7v2';
 import { describeErrorSafely } from '../src/logger';
+import { hubspotEventEffects } from '../src/sync/hubspotEvents';
 import { buildApp } from './app';
+import { HUBSPOT_WEBHOOK_PATH } from './commands/hubspotProject';
+import { hubspotWebhookRoutes } from './routes/hubspotWebhooks';
 import { ingestRoutes } from './routes/ingest';
 import type { AppServices } from './services';
 
@@ -61,6 +64,21 @@ export async function listen(services: AppServices): Promise<RunningServer> {
         router: ingestRoutes({
           ingestorFor: async (portalId) => (portalId === services.tenant.tenantId ? services.ingestor : undefined),
           secretFor: (portalId) => services.ehr.ingestSecret(portalId),
+          clock: systemClock,
+        }),
+      },
+      {
+        path: HUBSPOT_WEBHOOK_PATH,
+        router: hubspotWebhookRoutes({
+          pool: services.pool,
+          tenantFor: async (portalId) => {
+            if (portalId !== services.tenant.tenantId) return undefined;
+            const model = dataModelSchema.safeParse((await services.tenants.readDataModel(portalId)).dataModel);
+            return { tenantId: portalId, referralObjectTypeId: model.success ? model.data.referralObjectTypeId : undefined };
+          },
+          appSecret: services.config.env.HUBSPOT_APP_SECRET,
+          publicBaseUrl: services.config.env.PUBLIC_BASE_URL,
+          handlers: hubspotEventEffects(new SyncQueue(services.pool)),
           clock: systemClock,
         }),
       },

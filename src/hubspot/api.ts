@@ -390,14 +390,46 @@ export async function batchUpsert(
 ): Promise<ItemOutcome<UpsertInput>[]> {
   const latest = new Map<string, UpsertInput>();
   for (const input of inputs) latest.set(input.id, input);
+  // An update's answer need not repeat the id property; the trace id we sent identifies the input.
+  return writeInBatches(hubspot, `/crm/v3/objects/${enc(objectType)}/batch/upsert`, [...latest.values()], { idProperty }, (o) =>
+    o.objectWriteTraceId ?? o.properties[idProperty] ?? undefined,
+  );
+}
+
+/**
+ * Updates records by their HubSpot id, 100 per call, and says for each input whether it was written (an id that no
+ * longer exists fails alone). `id` of each input is the record id.
+ * https://developers.hubspot.com/docs/api-reference/crm-objects-v3/batch/update-records
+ */
+export async function batchUpdate(
+  hubspot: HubSpot,
+  objectType: string,
+  inputs: readonly UpsertInput[],
+): Promise<ItemOutcome<UpsertInput>[]> {
+  const latest = new Map<string, UpsertInput>();
+  for (const input of inputs) latest.set(input.id, input);
+  return writeInBatches(hubspot, `/crm/v3/objects/${enc(objectType)}/batch/update`, [...latest.values()], {}, (o) => o.objectWriteTraceId ?? o.id);
+}
+
+/**
+ * The batch write both upsert and update are: each input sent with an objectWriteTraceId (its id), so that HubSpot
+ * writes the valid ones and answers 207 with an error per failed input, tagged with its trace id; without, one bad
+ * input fails the whole batch. A whole-batch rejection (400) marks every item of that batch failed; auth, scope and
+ * daily-limit errors stop it all.
+ */
+async function writeInBatches(
+  hubspot: HubSpot,
+  path: string,
+  inputs: readonly UpsertInput[],
+  extra: Record<string, string>,
+  keyOf: (object: SimpleObject) => string | undefined,
+): Promise<ItemOutcome<UpsertInput>[]> {
   const outcomes: ItemOutcome<UpsertInput>[] = [];
-  for (const part of chunk([...latest.values()])) {
+  for (const part of chunk(inputs)) {
     const body = {
-      // With an objectWriteTraceId on every input HubSpot writes the valid ones and answers 207 with an error per
-      // failed input (tagged with its trace id); without, one bad input fails the whole batch.
       inputs: part.map((input) => ({
         id: input.id,
-        idProperty,
+        ...extra,
         objectWriteTraceId: input.id,
         properties: Object.fromEntries(
           Object.entries(input.properties).map(([k, v]) => [k, v === null ? '' : String(v)]),
@@ -405,14 +437,8 @@ export async function batchUpsert(
       })),
     };
     try {
-      const { body: answer } = await hubspot.send(
-        { method: 'POST', path: `/crm/v3/objects/${enc(objectType)}/batch/upsert`, body },
-        batchResponseSchema,
-      );
-      // An update's answer need not repeat the id property; the trace id we sent identifies the input.
-      outcomes.push(
-        ...matchOutcomes(part, answer.results, answer.errors ?? [], (o) => o.objectWriteTraceId ?? o.properties[idProperty] ?? undefined),
-      );
+      const { body: answer } = await hubspot.send({ method: 'POST', path, body }, batchResponseSchema);
+      outcomes.push(...matchOutcomes(part, answer.results, answer.errors ?? [], keyOf));
     } catch (error) {
       if (!(error instanceof HubSpotApiError) || error.status !== 400 || error.constructor !== HubSpotApiError) throw error;
       const failure = { category: error.category ?? 'VALIDATION_ERROR', message: error.body.message ?? error.message };
@@ -541,7 +567,11 @@ export async function batchCreate(
   return created;
 }
 
-/** Records by id with the named properties, 100 per call (POST .../batch/read); ids not found are left out. */
+/**
+ * Records by id, 100 per call (POST .../batch/read); ids that no longer exist are left out (HubSpot answers 207 with
+ * an error naming them).
+ * https://developers.hubspot.com/docs/api-reference/crm-objects-v3/batch/read-records
+ */
 export async function batchRead(
   hubspot: HubSpot,
   objectType: string,
@@ -550,7 +580,7 @@ export async function batchRead(
 ): Promise<SimpleObject[]> {
   const found: SimpleObject[] = [];
   for (const part of chunk([...new Set(ids)])) {
-    const answer = await hubspot.send(
+    const answer = await hubspot.request(
       {
         method: 'POST',
         path: `/crm/v3/objects/${enc(objectType)}/batch/read`,
@@ -558,7 +588,7 @@ export async function batchRead(
       },
       batchResponseSchema,
     );
-    found.push(...answer.body.results);
+    found.push(...answer.results);
   }
   return found;
 }
@@ -590,4 +620,102 @@ export async function searchByName(
     searchPageSchema,
   );
   return page.results;
+}
+
+const associationsReadSchema = z
+  .object({
+    results: z.array(
+      z
+        .object({
+          from: z.object({ id: z.union([z.string(), z.number()]).transform(String) }).loose(),
+          to: z.array(
+            z
+              .object({
+                toObjectId: z.union([z.string(), z.number()]).transform(String),
+                associationTypes: z.array(z.object({ typeId: z.number(), category: z.string().optional() }).loose()),
+              })
+              .loose(),
+          ),
+        })
+        .loose(),
+    ),
+  })
+  .loose();
+
+export interface RecordAssociation {
+  toId: string;
+  /** The association type ids (labels) the two records are associated with. */
+  typeIds: number[];
+}
+
+/**
+ * The records each record is associated with in another object type, 100 records per call (v4 batch read); a record
+ * with none is absent from the map (HubSpot answers 207 with an error for it).
+ * https://developers.hubspot.com/docs/api-reference/crm-associations-v4/guide
+ */
+export async function readAssociations(
+  hubspot: HubSpot,
+  fromObjectType: string,
+  toObjectType: string,
+  ids: readonly string[],
+): Promise<Map<string, RecordAssociation[]>> {
+  const associations = new Map<string, RecordAssociation[]>();
+  for (const part of chunk([...new Set(ids)])) {
+    const answer = await hubspot.request(
+      {
+        method: 'POST',
+        path: `/crm/v4/associations/${enc(fromObjectType)}/${enc(toObjectType)}/batch/read`,
+        body: { inputs: part.map((id) => ({ id })) },
+      },
+      associationsReadSchema,
+    );
+    for (const result of answer.results) {
+      associations.set(
+        result.from.id,
+        result.to.map((to) => ({ toId: to.toObjectId, typeIds: to.associationTypes.map((t) => t.typeId) })),
+      );
+    }
+  }
+  return associations;
+}
+
+/**
+ * Every record created since `createdSince` on which `property` has no value (NOT_HAS_PROPERTY), all pages. Custom
+ * objects keep their creation time in hs_createdate.
+ * https://developers.hubspot.com/docs/api-reference/search/guide
+ */
+export async function findCreatedWithout(
+  hubspot: HubSpot,
+  objectType: string,
+  property: string,
+  createdSince: Date,
+  createdProperty = 'hs_createdate',
+): Promise<SimpleObject[]> {
+  const found: SimpleObject[] = [];
+  let after: string | undefined;
+  do {
+    const page = await hubspot.request(
+      {
+        method: 'POST',
+        path: `/crm/v3/objects/${enc(objectType)}/search`,
+        body: {
+          filterGroups: [
+            {
+              filters: [
+                { propertyName: property, operator: 'NOT_HAS_PROPERTY' },
+                { propertyName: createdProperty, operator: 'GTE', value: String(createdSince.getTime()) },
+              ],
+            },
+          ],
+          properties: [property],
+          limit: 200,
+          ...(after ? { after } : {}),
+        },
+      },
+      searchPageSchema,
+    );
+    found.push(...page.results);
+    after = page.paging?.next?.after;
+  } while (after);
+  return found;
 }

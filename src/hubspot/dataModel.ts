@@ -85,7 +85,9 @@ export const referralObject: ObjectSchemaDefinition = {
   primaryDisplayProperty: 'rlx_referral_name',
   secondaryDisplayProperties: ['rlx_status', 'rlx_business_line', 'rlx_received_at'],
   searchableProperties: ['rlx_referral_name', EHR_ID_PROPERTY],
-  requiredProperties: ['rlx_referral_name', EHR_ID_PROPERTY],
+  // Not the EHR id: intake creates Referral records by hand (a referral taken by phone before the EHR has it), and
+  // the sync gives them their EHR id when the EHR referral arrives (src/sync/handEntered.ts).
+  requiredProperties: ['rlx_referral_name'],
   associatedObjects: ['COMPANY', 'CONTACT'],
   properties: [
     { ...text(EHR_ID_PROPERTY, 'EHR referral id', "The referral's id in the agency's EHR (never the MRN)."), hasUniqueValue: true },
@@ -103,6 +105,14 @@ export const referralObject: ObjectSchemaDefinition = {
     choice('rlx_admission_source', 'Admission source (PDGM)', 'Institutional when an inpatient discharge falls in the 14 days before SOC.', admissionSources),
     text('rlx_branch', 'Branch', 'The agency branch handling the referral.'),
   ],
+};
+
+/**
+ * Properties earlier versions made required and this one does not: provisioning drops their required flag in a portal
+ * set up before (a safe completion: it refuses nothing that was accepted). Flags a person set stay.
+ */
+export const noLongerRequired: Readonly<Record<string, readonly string[]>> = {
+  [referralObject.name]: [EHR_ID_PROPERTY],
 };
 
 export const admissionObject: ObjectSchemaDefinition = {

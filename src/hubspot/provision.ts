@@ -24,6 +24,7 @@ import {
   REFERRAL_PIPELINE_LABEL,
   admissionObject,
   associationLabels,
+  noLongerRequired,
   referralObject,
   referralPipelineStages,
   standardObjectProperties,
@@ -89,6 +90,7 @@ export async function provisionDataModel(hubspot: HubSpot): Promise<ProvisionRes
 
   await ensureSchemaDisplay(hubspot, referral, referralObject, note);
   await ensureSchemaDisplay(hubspot, admission, admissionObject, note);
+  await dropRequiredFlags(hubspot, referral, referralObject, note);
 
   const pipeline = await ensureReferralPipeline(hubspot, referral.objectTypeId, note);
 
@@ -177,6 +179,25 @@ async function ensureSchemaAssociation(
     { id: created.id, fromObjectTypeId: schema.objectTypeId, toObjectTypeId, name },
   ];
   note('created', `association ${schema.labels?.singular ?? schema.name} -> ${typeNames[toObjectTypeId] ?? toObjectTypeId}`);
+}
+
+/**
+ * Drops the required flag from properties this version no longer requires (noLongerRequired in dataModel.ts), keeping
+ * every other required property, ours or a person's. PATCH .../schemas/{objectTypeId} with requiredProperties
+ * replaces the list: https://developers.hubspot.com/docs/api-reference/crm-schemas-v3/guide
+ */
+async function dropRequiredFlags(
+  hubspot: HubSpot,
+  schema: HubSpotObjectSchema,
+  definition: ObjectSchemaDefinition,
+  note: Note,
+): Promise<void> {
+  const drop = new Set(noLongerRequired[definition.name] ?? []);
+  const required = schema.requiredProperties ?? [];
+  const dropped = required.filter((name) => drop.has(name));
+  if (dropped.length === 0) return;
+  await updateObjectSchema(hubspot, schema.objectTypeId, { requiredProperties: required.filter((name) => !drop.has(name)) });
+  note('completed', `${definition.labels.singular}: ${dropped.join(', ')} no longer required`);
 }
 
 /**

@@ -2,7 +2,7 @@ import type { TenantId } from '../config/tenantSettings';
 import type { OwnerMethod, SourceObjectType } from '../domain/attribution';
 import type { AdmissionState, ReferralState } from '../domain/referralLifecycle';
 import type { Pool, PoolClient } from './postgres';
-import { DEAD_LETTER_ATTEMPTS, type RecordKind } from './syncQueue';
+import type { RecordKind } from './syncQueue';
 
 export { DEAD_LETTER_ATTEMPTS, type RecordKind } from './syncQueue';
 

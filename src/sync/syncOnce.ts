@@ -11,6 +11,7 @@ import { SyncQueue, type RecordKind, type SyncJob } from '../store/syncQueue';
 import { SyncStore } from '../store/syncStore';
 import type { Tenant } from '../store/tenants';
 import { attributeReferrals } from './attribution';
+import { adoptHandEnteredReferrals, receivedDateOf } from './handEntered';
 import { OwnerDirectory } from './owners';
 import { propertiesHash, toAdmissionProperties, toReferralProperties, type HubSpotProperties } from './records';
 
@@ -177,6 +178,22 @@ async function syncJobs(client: PoolClient, queue: SyncQueue, target: SyncTarget
   round.unchanged += done.length;
 
   if (toSend.length > 0) {
+    if (kind === 'referral') {
+      // Referrals never written may have been typed into HubSpot by intake first: those records are adopted (given
+      // their EHR id) so that the upsert below updates them instead of creating a second one.
+      const fresh = toSend.filter((plan) => !last.has(plan.key));
+      await adoptHandEnteredReferrals({
+        client,
+        hubspot,
+        tenant,
+        model,
+        candidates: fresh.flatMap((plan) => {
+          const receivedDate = receivedDateOf(plan.properties, undefined, tenant.settings.timeZone);
+          const companyId = plan.links.find((link) => link.toObjectType === '0-2')?.toId ?? null;
+          return receivedDate ? [{ key: plan.key, companyId, receivedDate, businessLine: plan.properties.rlx_business_line || null }] : [];
+        }),
+      });
+    }
     const outcomes = await batchUpsert(hubspot, objectType[kind], EHR_ID_PROPERTY, toSend.map(({ key, properties }) => ({ id: key, properties })));
     const plan = new Map(toSend.map((item) => [item.key, item]));
     const written: Array<{ key: string; hubspotId: string; hash: string }> = [];

@@ -142,10 +142,13 @@ describe('provisioning the data model', () => {
 
   it('completes a Referral object made by an earlier install that lacks properties and display settings', async () => {
     const { hubspot } = await portal(103);
+    // Earlier versions required the EHR id too, so intake could not create a Referral by hand.
+    const earlierRequired = ['rlx_referral_name', 'rlx_ehr_id'];
     await createObjectSchema(hubspot, {
       ...referralObject,
+      requiredProperties: earlierRequired,
       properties: referralObject.properties
-        .filter((p) => referralObject.requiredProperties.includes(p.name))
+        .filter((p) => earlierRequired.includes(p.name))
         .map(({ groupName: _group, ...property }) => property),
       searchableProperties: ['rlx_referral_name'],
       secondaryDisplayProperties: [],
@@ -158,9 +161,12 @@ describe('provisioning the data model', () => {
         expect.stringMatching(/^created custom object Admission/),
         expect.stringMatching(/^completed 12 properties on Referral: rlx_status, /),
         'completed Referral search and display properties: rlx_ehr_id, rlx_status, rlx_business_line, rlx_received_at',
+        'completed Referral: rlx_ehr_id no longer required',
       ]),
     );
     const referral = (await listObjectSchemas(hubspot)).find((s) => s.name === 'rlx_referral');
+    expect(referral?.requiredProperties).toEqual(['rlx_referral_name']);
+    expect((await provisionDataModel(hubspot)).writeCalls).toBe(0);
     expect(referral?.searchableProperties).toEqual(['rlx_referral_name', 'rlx_ehr_id']);
     expect(referral?.secondaryDisplayProperties).toEqual(['rlx_status', 'rlx_business_line', 'rlx_received_at']);
   });

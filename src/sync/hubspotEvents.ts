@@ -1,0 +1,37 @@
+import type { TenantId } from '../config/tenantSettings';
+import type { PoolClient } from '../store/postgres';
+import { SyncQueue } from '../store/syncQueue';
+import { SyncStore } from '../store/syncStore';
+import { recordHandEnteredReferral } from './handEntered';
+
+/**
+ * What HubSpot's webhook events do to our state (server/routes/hubspotWebhooks.ts). Each runs in the transaction that
+ * records its event as processed, and queues in that transaction the referrals (and their admissions) to write again:
+ * - a company's owner changed: its matches take the new owner, and the referrals attributed to it get their owner
+ *   chosen again (the company owner is the chain's second link);
+ * - companies merged: what pointed at a merged-away company points at the one that remains;
+ * - a company deleted: its matches are forgotten, so its sources are matched again or wait in the unmatched list;
+ * - a Referral record created by hand: noted, to be read and matched by the sync (src/sync/handEntered.ts).
+ */
+export interface HubSpotEventEffects {
+  companyOwnerChanged(client: PoolClient, tenantId: TenantId, companyId: string, ownerId: string | null): Promise<void>;
+  companiesMerged(client: PoolClient, tenantId: TenantId, primaryId: string, mergedIds: string[]): Promise<void>;
+  companyDeleted(client: PoolClient, tenantId: TenantId, companyId: string): Promise<void>;
+  referralCreated(client: PoolClient, tenantId: TenantId, hubspotId: string): Promise<void>;
+}
+
+export function hubspotEventEffects(queue: SyncQueue): HubSpotEventEffects {
+  const store = new SyncStore();
+  const resend = async (client: PoolClient, tenantId: TenantId, referralKeys: string[]) => {
+    await queue.enqueue(client, tenantId, 'referral', referralKeys);
+    await queue.enqueue(client, tenantId, 'admission', await store.admissionsOf(client, tenantId, referralKeys));
+  };
+  return {
+    companyOwnerChanged: async (client, tenantId, companyId, ownerId) =>
+      resend(client, tenantId, await store.companyOwnerChanged(client, tenantId, companyId, ownerId)),
+    companiesMerged: async (client, tenantId, primaryId, mergedIds) =>
+      resend(client, tenantId, await store.companiesMerged(client, tenantId, primaryId, mergedIds)),
+    companyDeleted: async (client, tenantId, companyId) => resend(client, tenantId, await store.companyDeleted(client, tenantId, companyId)),
+    referralCreated: (client, tenantId, hubspotId) => recordHandEnteredReferral(client, tenantId, hubspotId),
+  };
+}
