@@ -6,8 +6,9 @@ import { z } from 'zod';
 import { systemClock } from '../../src/clock';
 import type { Pool } from '../../src/store/postgres';
 import { HubSpotError, invalidAuthentication, invalidInput, missingScopes, validationError } from './errors';
+import { FaultPlan, faultLabel, faultPlanSchema, type Fault, type FaultRuleInput } from './faults';
 import type { RequestContext } from './http';
-import { RATE_LIMIT_MESSAGES, RateLimiter, type RateLimits } from './rateLimit';
+import { RATE_LIMIT_MESSAGES, RateLimiter, type RateLimitPolicy, type RateLimits } from './rateLimit';
 import { ROUTES, tokenInfoSchema, type RouteSpec } from './routes';
 import { KNOWN_SCOPES } from './scopes';
 import { StatsRecorder, type SandboxStats } from './stats';
@@ -21,6 +22,7 @@ import { SandboxStore } from './store';
  */
 
 export type { SandboxStats } from './stats';
+export type { FaultRuleInput } from './faults';
 
 export interface SandboxOptions {
   /** The sandbox creates and migrates its own schema crm_sandbox on start (idempotent, under an advisory lock). */
@@ -48,6 +50,8 @@ export interface Sandbox {
   setLimits(
     limits: Partial<Pick<SandboxOptions, 'requestsPer10s' | 'searchRequestsPerSecond' | 'dailyLimit' | 'windowMs'>>,
   ): void;
+  /** Replaces the fault plan (faults.ts); `[]` clears it. Throws on a malformed rule. */
+  setFaults(rules: readonly FaultRuleInput[]): void;
   portalId: number;
 }
 
@@ -77,12 +81,43 @@ interface Locals {
   route: string;
   correlationId: string;
   wrote: boolean;
+  /** A fault to apply once the handler has run: the effect happened, the answer is lost. */
+  faultAfter?: Fault;
 }
 
 const locals = (res: Response) => res.locals as Locals;
 
 function sendError(res: Response, error: HubSpotError): void {
   res.status(error.httpStatus).json(error.toBody(locals(res).correlationId));
+}
+
+/** https://developers.hubspot.com/docs/guides/apps/api-usage/usage-details ("Error responses"). */
+function sendRateLimited(res: Response, policy: RateLimitPolicy): void {
+  res.status(429).json({
+    status: 'error',
+    message: RATE_LIMIT_MESSAGES[policy],
+    errorType: 'RATE_LIMIT',
+    correlationId: locals(res).correlationId,
+    policyName: policy,
+    requestId: crypto.randomUUID(),
+  });
+}
+
+/**
+ * HubSpot documents 502/504 ("timeouts", its processing limits met) and 503 ("service temporarily unavailable") but
+ * not their bodies (https://developers.hubspot.com/docs/api-reference/error-handling); they come in its usual error
+ * shape here, whose fields a client must treat as optional anyway.
+ */
+const SERVER_ERRORS: Record<500 | 502 | 503 | 504, { category: string; message: string }> = {
+  500: { category: 'INTERNAL_ERROR', message: 'internal error' },
+  502: { category: 'BAD_GATEWAY', message: 'Bad Gateway: processing limits met; pause a few seconds, then retry.' },
+  503: { category: 'SERVICE_UNAVAILABLE', message: 'Service temporarily unavailable; pause a few seconds, then retry.' },
+  504: { category: 'GATEWAY_TIMEOUT', message: 'Gateway Timeout: processing limits met; pause a few seconds, then retry.' },
+};
+
+/** Ends the exchange without an answer, as a reset connection or a gateway that gave up does. */
+function drop(res: Response): void {
+  res.req.socket.destroy();
 }
 
 export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
@@ -98,6 +133,7 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
     windowMs: options.windowMs ?? 10_000,
   });
   const setLimits = (limits: Partial<RateLimits>) => limiter.setLimits(limitsSchema.parse(limits));
+  const faults = new FaultPlan();
 
   const app = express();
   app.disable('x-powered-by');
@@ -121,6 +157,22 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
     limiter.setLimits(parsed.data);
     res.json(limiter.currentLimits());
   });
+  app.get('/__sandbox/faults', (_req, res) => {
+    res.json({ rules: faults.describe() });
+  });
+  app.post('/__sandbox/faults', json, (req, res) => {
+    const parsed = faultPlanSchema.safeParse(req.body ?? {});
+    if (!parsed.success) {
+      res.status(400).json(validationError(z.prettifyError(parsed.error)).toBody(crypto.randomUUID()));
+      return;
+    }
+    faults.set(parsed.data.rules);
+    res.json({ rules: faults.describe() });
+  });
+  app.delete('/__sandbox/faults', (_req, res) => {
+    faults.set([]);
+    res.status(204).end();
+  });
 
   // Every other request is counted, whatever its answer.
   app.use((req, res, next) => {
@@ -132,10 +184,16 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
       wrote: false,
     } satisfies Locals);
     res.setHeader('X-HubSpot-Correlation-Id', locals(res).correlationId);
-    res.on('finish', () => {
+    // 'close' without 'finish': the exchange ended with no answer (a dropped fault, or the client gave up).
+    let recorded = false;
+    const record = (status: number) => {
+      if (recorded) return;
+      recorded = true;
       const { route, wrote } = locals(res);
-      stats.record({ at, method: req.method, path: req.path, status: res.statusCode, route, wrote });
-    });
+      stats.record({ at, method: req.method, path: req.path, status, route, wrote });
+    };
+    res.on('finish', () => record(res.statusCode));
+    res.on('close', () => record(res.writableFinished ? res.statusCode : 0));
     next();
   });
 
@@ -156,16 +214,9 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
     // Search responses carry no rate limit headers (usage-details, "Rate limit headers").
     if (!route.search) res.set(limiter.headers(now));
     if (policy) {
-      // https://developers.hubspot.com/docs/guides/apps/api-usage/usage-details ("Error responses"). HubSpot documents
-      // no Retry-After header for these, so none is sent: a client must not depend on one.
-      res.status(429).json({
-        status: 'error',
-        message: RATE_LIMIT_MESSAGES[policy],
-        errorType: 'RATE_LIMIT',
-        correlationId: locals(res).correlationId,
-        policyName: policy,
-        requestId: crypto.randomUUID(),
-      });
+      // HubSpot documents no Retry-After header for 429s (usage-details; error-handling names one only for 477
+      // Migration in Progress), so none is sent: a client must not depend on one.
+      sendRateLimited(res, policy);
       return;
     }
     for (const anyOf of route.scopes(req.params as Record<string, string>)) {
@@ -176,6 +227,62 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
     }
     locals(res).wrote = route.changesData;
     next();
+  };
+
+  /** The fault plan's turn, after the gates: a faulted request has not run its handler (unless the fault is `after`). */
+  const inject = (route: RouteSpec) => async (req: Request, res: Response, next: NextFunction) => {
+    const fault = faults.decide({ path: req.path, write: route.changesData, search: route.search === true });
+    if (!fault) {
+      next();
+      return;
+    }
+    stats.recordFault(faultLabel(fault));
+    if (fault.kind === '429') {
+      injectRateLimited(res, fault.policyName, fault.retryAfterSeconds);
+      return;
+    }
+    if (fault.after) {
+      locals(res).faultAfter = fault;
+      next();
+      return;
+    }
+    locals(res).wrote = false;
+    if (fault.kind === 'timeout') {
+      await systemClock.sleep(fault.holdMs);
+      // Held, then handled as usual: the client may have given up long ago, and the write still lands.
+      if (fault.then === 'answer') {
+        locals(res).wrote = route.changesData;
+        next();
+        return;
+      }
+    }
+    failAnswer(res, fault);
+  };
+
+  /** A 429 as HubSpot sends it for the policy, with the rate headers that policy leaves at zero. */
+  const injectRateLimited = (res: Response, policy: RateLimitPolicy, retryAfterSeconds: number | undefined) => {
+    locals(res).wrote = false;
+    // Search answers carry no rate limit headers; on others the gate set them and the spent budget shows as 0.
+    if (res.getHeader('X-HubSpot-RateLimit-Max') !== undefined) {
+      const spent = {
+        TEN_SECONDLY_ROLLING: ['X-HubSpot-RateLimit-Remaining', 'X-HubSpot-RateLimit-Secondly-Remaining'],
+        SECONDLY: ['X-HubSpot-RateLimit-Secondly-Remaining'],
+        DAILY: ['X-HubSpot-RateLimit-Daily-Remaining'],
+      }[policy];
+      for (const header of spent) res.setHeader(header, '0');
+    }
+    if (retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(retryAfterSeconds));
+    sendRateLimited(res, policy);
+  };
+
+  /** The failing end of a 5xx, reset or timeout fault, before or after the handler ran. */
+  const failAnswer = (res: Response, fault: Exclude<Fault, { kind: '429' }>) => {
+    if (fault.kind === '5xx') {
+      const { correlationId } = locals(res);
+      res.status(fault.status).json({ status: 'error', ...SERVER_ERRORS[fault.status], correlationId });
+    } else {
+      drop(res);
+    }
   };
 
   const run = (route: RouteSpec) => async (req: Request, res: Response) => {
@@ -191,6 +298,20 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
       receivedAt: new Date(locals(res).at),
     };
     const reply = await route.handle(ctx);
+    const fault = locals(res).faultAfter;
+    if (fault && fault.kind !== '429') {
+      // The effect is in the store; what the client gets is the failure.
+      if (fault.kind === 'timeout') {
+        await systemClock.sleep(fault.holdMs);
+        if (fault.then === 'drop') {
+          drop(res);
+          return;
+        }
+      } else {
+        failAnswer(res, fault);
+        return;
+      }
+    }
     if (reply.body === undefined) res.status(reply.status).end();
     else res.status(reply.status).json(reply.body);
   };
@@ -201,7 +322,7 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
       locals(res).route = `${route.method} ${route.path}`;
       next();
     };
-    app[method](expressPath(route.path), name, json, gate(route), run(route));
+    app[method](expressPath(route.path), name, json, gate(route), inject(route), run(route));
   }
 
   app.use((req: Request, res: Response) => {
@@ -240,6 +361,7 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
     stats: () => stats.snapshot(),
     resetStats: () => stats.reset(),
     setLimits,
+    setFaults: (rules) => faults.set(rules),
   };
 }
 

@@ -4,11 +4,13 @@ export interface SandboxStats {
   requests: number;
   /** Requests to endpoints that change data that got past authentication, scopes and rate limits. */
   writes: number;
-  /** 429s answered. */
+  /** 429s answered, injected ones included. */
   rateLimited: number;
+  /** Faults injected by the fault plan, by kind (faults.ts faultLabel), e.g. {"503": 2, "reset after": 1}. */
+  faults: Record<string, number>;
   /** Requests per endpoint, keyed by HubSpot's path template, e.g. "POST /crm/v3/objects/{objectType}/batch/upsert". */
   byRoute: Record<string, number>;
-  /** The last entries (at most LOG_CAPACITY), oldest first; `at` is when the request arrived. */
+  /** The last entries (at most LOG_CAPACITY), oldest first; `at` is when the request arrived; status 0: no answer. */
   log: Array<{ at: number; method: string; path: string; status: number }>;
 }
 
@@ -21,6 +23,7 @@ export class StatsRecorder {
   private writes = 0;
   private rateLimited = 0;
   private byRoute = new Map<string, number>();
+  private faults = new Map<string, number>();
   // A ring buffer: appending never shifts 100k entries.
   private log: LogEntry[] = [];
   private next = 0;
@@ -36,6 +39,10 @@ export class StatsRecorder {
     this.next = (this.next + 1) % LOG_CAPACITY;
   }
 
+  recordFault(label: string): void {
+    this.faults.set(label, (this.faults.get(label) ?? 0) + 1);
+  }
+
   snapshot(): SandboxStats {
     const log =
       this.log.length < LOG_CAPACITY ? [...this.log] : [...this.log.slice(this.next), ...this.log.slice(0, this.next)];
@@ -43,6 +50,7 @@ export class StatsRecorder {
       requests: this.requests,
       writes: this.writes,
       rateLimited: this.rateLimited,
+      faults: Object.fromEntries(this.faults),
       byRoute: Object.fromEntries(this.byRoute),
       log,
     };
@@ -53,6 +61,7 @@ export class StatsRecorder {
     this.writes = 0;
     this.rateLimited = 0;
     this.byRoute = new Map();
+    this.faults = new Map();
     this.log = [];
     this.next = 0;
   }

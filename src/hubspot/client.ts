@@ -63,13 +63,37 @@ export interface HubSpotResponse<T> {
   body: T;
 }
 
+/**
+ * The error budget of this client, per attempt (one HTTP exchange) unless said otherwise. Every attempt ends one
+ * way, so calls = succeeded + (sum of rateLimited) + serverErrors + networkErrors + rejected, and each attempt
+ * after a request's first is a retry. HubSpot wants error answers under 5% of a day's requests
+ * (https://developers.hubspot.com/docs/guides/apps/api-usage/usage-details).
+ */
 export interface HubSpotCallStats {
+  /** Attempts sent, retries included. */
   calls: number;
+  /** Attempts at a request that changes data (isWriteRequest), retries included. */
   writes: number;
+  /** Attempts answered 2xx (207 included). */
+  succeeded: number;
+  /** Attempts sent again after a retryable failure. */
   retries: number;
+  /** 429s by policyName: TEN_SECONDLY_ROLLING, SECONDLY, DAILY (UNKNOWN when the body names none). */
   rateLimited: Record<string, number>;
+  /** 5xx answers; by status in serverErrorsByStatus. */
   serverErrors: number;
+  serverErrorsByStatus: Record<string, number>;
+  /** Attempts with no HTTP answer: timeouts + connectionResets + otherNetworkErrors. */
   networkErrors: number;
+  /** No answer within retry.timeoutMs. */
+  timeouts: number;
+  /** The connection was reset or closed before an answer (ECONNRESET, EPIPE, "socket hang up"). */
+  connectionResets: number;
+  otherNetworkErrors: number;
+  /** Attempts answered with an error that retrying does not fix (4xx but 429): never retried. */
+  rejected: number;
+  /** Requests (not attempts) abandoned because their attempts ran out: each threw HubSpotUnavailableError. */
+  gaveUp: number;
 }
 
 interface FetchResponse {
@@ -86,6 +110,20 @@ export function isWriteRequest(method: string, path: string): boolean {
 
 export function isSearchRequest(method: string, path: string): boolean {
   return method === 'POST' && /^\/crm\/v3\/objects\/[^/]+\/search$/.test(path);
+}
+
+/** Thrown by withTimeout: told apart from other network errors in the stats. */
+class NoAnswerInTime extends Error {}
+
+type NetworkCause = 'timeouts' | 'connectionResets' | 'otherNetworkErrors';
+
+/** node-fetch reports the socket's error code on its FetchError (`code`); a reset shows as ECONNRESET. */
+function networkCause(error: unknown): NetworkCause {
+  if (error instanceof NoAnswerInTime) return 'timeouts';
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : '';
+  if (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/i.test(message)) return 'connectionResets';
+  return 'otherNetworkErrors';
 }
 
 class Retryable extends Error {
@@ -117,10 +155,17 @@ export class HubSpot {
   private readonly counters: HubSpotCallStats = {
     calls: 0,
     writes: 0,
+    succeeded: 0,
     retries: 0,
     rateLimited: {},
     serverErrors: 0,
+    serverErrorsByStatus: {},
     networkErrors: 0,
+    timeouts: 0,
+    connectionResets: 0,
+    otherNetworkErrors: 0,
+    rejected: 0,
+    gaveUp: 0,
   };
 
   constructor(options: HubSpotOptions) {
@@ -134,7 +179,11 @@ export class HubSpot {
   }
 
   stats(): HubSpotCallStats {
-    return { ...this.counters, rateLimited: { ...this.counters.rateLimited } };
+    return {
+      ...this.counters,
+      rateLimited: { ...this.counters.rateLimited },
+      serverErrorsByStatus: { ...this.counters.serverErrorsByStatus },
+    };
   }
 
   /** Sends one request (with limiting and retries) and validates a 2xx body with `schema`. */
@@ -177,7 +226,10 @@ export class HubSpot {
         if (error.rateLimited) rateLimitedAttempts += 1;
         const limit = error.rateLimited ? this.retry.maxRateLimitedAttempts : this.retry.maxAttempts;
         const used = error.rateLimited ? rateLimitedAttempts : attempts - rateLimitedAttempts;
-        if (used >= limit) throw new HubSpotUnavailableError(where, attempts, error.problem);
+        if (used >= limit) {
+          this.counters.gaveUp += 1;
+          throw new HubSpotUnavailableError(where, attempts, error.problem);
+        }
         const delay = error.delayMs ?? this.backoff(used);
         this.counters.retries += 1;
         this.logger?.warn({ method: spec.method, path: spec.path, attempt: attempts, delayMs: delay, problem: error.problem }, 'retrying HubSpot request');
@@ -219,11 +271,15 @@ export class HubSpot {
       }));
     } catch (error) {
       this.counters.networkErrors += 1;
+      this.counters[networkCause(error)] += 1;
       const cause = error instanceof Error ? error.message : String(error);
       throw new Retryable(`network error: ${cause}`, undefined, false);
     }
     this.followRateHeaders(response.headers);
-    if (response.status >= 200 && response.status < 300) return { status: response.status, text };
+    if (response.status >= 200 && response.status < 300) {
+      this.counters.succeeded += 1;
+      return { status: response.status, text };
+    }
 
     const body = parseErrorBody(text);
     if (response.status === 429) {
@@ -236,8 +292,11 @@ export class HubSpot {
     }
     if (response.status >= 500) {
       this.counters.serverErrors += 1;
+      const byStatus = this.counters.serverErrorsByStatus;
+      byStatus[response.status] = (byStatus[response.status] ?? 0) + 1;
       throw new Retryable(`${response.status} ${body.category ?? body.message ?? 'server error'}`, undefined, false);
     }
+    this.counters.rejected += 1;
     if (response.status === 401) throw new HubSpotAuthError(response.status, body, where);
     if (response.status === 403 && body.category === 'MISSING_SCOPES') {
       throw new HubSpotMissingScopesError(scopesFrom(body), response.status, body, where);
@@ -262,7 +321,7 @@ export class HubSpot {
   private async withTimeout<T>(work: () => Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${this.retry.timeoutMs} ms`)), this.retry.timeoutMs);
+      timer = setTimeout(() => reject(new NoAnswerInTime(`no answer within ${this.retry.timeoutMs} ms`)), this.retry.timeoutMs);
     });
     try {
       return await Promise.race([work(), timeout]);

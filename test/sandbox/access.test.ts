@@ -246,7 +246,7 @@ describe('stats', () => {
     const viaHttp = (await (await fetch(`${sandbox.url}/__sandbox/stats`)).json()) as { requests: number };
     expect(viaHttp.requests).toBe(6);
     expect((await fetch(`${sandbox.url}/__sandbox/reset-stats`, { method: 'POST' })).status).toBe(204);
-    expect(sandbox.stats()).toEqual({ requests: 0, writes: 0, rateLimited: 0, byRoute: {}, log: [] });
+    expect(sandbox.stats()).toEqual({ requests: 0, writes: 0, rateLimited: 0, faults: {}, byRoute: {}, log: [] });
   });
 });
 

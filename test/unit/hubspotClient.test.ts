@@ -69,7 +69,22 @@ describe('the HubSpot client', () => {
     expect(calls()).toBe(3);
     // base 500 ms doubling, jitter fixed at half-way: 0.75 x 500, then 0.75 x 1,000.
     expect(clock.slept).toEqual(expect.arrayContaining([375, 750]));
-    expect(hubspot.stats()).toMatchObject({ retries: 2, serverErrors: 1, networkErrors: 1 });
+    expect(hubspot.stats()).toEqual({
+      calls: 3,
+      writes: 0,
+      succeeded: 1,
+      retries: 2,
+      rateLimited: {},
+      serverErrors: 1,
+      serverErrorsByStatus: { 502: 1 },
+      // A fetch that fails without a socket error code is neither a timeout nor a reset.
+      networkErrors: 1,
+      timeouts: 0,
+      connectionResets: 0,
+      otherNetworkErrors: 1,
+      rejected: 0,
+      gaveUp: 0,
+    });
   });
 
   it('gives up after six attempts at a server that keeps failing, naming the call', async () => {
@@ -79,6 +94,7 @@ describe('the HubSpot client', () => {
     await expect(failure).rejects.toBeInstanceOf(HubSpotUnavailableError);
     await expect(failure).rejects.toThrow('GET /account-info/v3/details after 6 attempts: 503');
     expect(calls()).toBe(6);
+    expect(hubspot.stats()).toMatchObject({ calls: 6, succeeded: 0, retries: 5, serverErrorsByStatus: { 503: 6 }, gaveUp: 1 });
   });
 
   it('stops at once on the DAILY limit: waiting seconds would not help', async () => {
@@ -86,6 +102,8 @@ describe('the HubSpot client', () => {
     const { hubspot } = client();
     await expect(getAccountDetails(hubspot)).rejects.toBeInstanceOf(HubSpotDailyLimitError);
     expect(calls()).toBe(1);
+    // A stop, not a give-up: no attempt was spent on retrying.
+    expect(hubspot.stats()).toMatchObject({ calls: 1, retries: 0, rateLimited: { DAILY: 1 }, gaveUp: 0 });
   });
 
   it('turns a 401 into a message naming HUBSPOT_ACCESS_TOKEN, without retrying', async () => {
@@ -101,6 +119,7 @@ describe('the HubSpot client', () => {
     await expect(failure).rejects.toBeInstanceOf(HubSpotAuthError);
     await expect(failure).rejects.toThrow(/HUBSPOT_ACCESS_TOKEN/);
     expect(calls()).toBe(1);
+    expect(hubspot.stats()).toMatchObject({ calls: 1, rejected: 1, retries: 0 });
   });
 
   it('names the missing scopes of a 403 MISSING_SCOPES', async () => {
