@@ -36,6 +36,7 @@ export async function replayDemo(services: AppServices, mllpPort: number): Promi
   const now = Date.now();
 
   await seedSources(services, agency);
+  await mapDemoLiaisons(services);
 
   const client = new Hl7Client({
     host: services.config.env.REFERRALYNX_MLLP_HOST ?? services.config.env.HOST,
@@ -89,4 +90,22 @@ async function seedSources(services: AppServices, agency: DemoAgency): Promise<v
     'contacts',
     agency.sources.flatMap((s) => s.clinicians).map((c) => ({ npi: c.npi, properties: { firstname: c.givenName, lastname: c.familyName } })),
   );
+}
+
+/**
+ * The demo agency's EHR names its liaisons MKT-101 to MKT-104; in the sandbox they are Maria, James and Priya (the
+ * community liaisons) and Dana (intake), so each referral is owned by its liaison. A mapping the administrator set is
+ * kept.
+ */
+async function mapDemoLiaisons(services: AppServices): Promise<void> {
+  if (!services.sandbox || Object.keys(services.tenant.settings.marketerOwners).length > 0) return;
+  const settings = await services.tenants.updateSettings(services.tenant.tenantId, {
+    marketerOwners: {
+      'MKT-101': 'maria.alvarez@sunrise-care.example',
+      'MKT-102': 'james.okafor@sunrise-care.example',
+      'MKT-103': 'priya.nair@sunrise-care.example',
+      'MKT-104': 'dana.whitfield@sunrise-care.example',
+    },
+  });
+  services.tenant.settings = settings;
 }

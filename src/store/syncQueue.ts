@@ -99,8 +99,9 @@ export class SyncQueue {
           expireInSeconds: tuning.expireInSeconds ?? 120,
           retentionMinutes: 7 * 24 * 60,
         };
-        if (await boss.getQueue(name)) await boss.updateQueue(name, { name, ...options });
-        else await boss.createQueue(name, { name, ...options });
+        // An existing queue keeps its settings unless new ones are given (a test's shorter delays survive a restart).
+        if (!(await boss.getQueue(name))) await boss.createQueue(name, { name, ...options });
+        else if (Object.keys(tuning).length > 0) await boss.updateQueue(name, { name, ...options });
       }
     } finally {
       await boss.stop({ graceful: false, wait: true });

@@ -72,6 +72,9 @@ export async function backfill(
       if (round.taken > 0) continue;
       const backlog = (await queue.backlog(pool, tenantId))[kind];
       if (backlog.due + backlog.active === 0) break;
+      // Jobs still taken: by a server process at work, or by a run killed mid-round, which pg-boss gives back once
+      // they expire (two minutes); expiring them is part of its maintenance, run here rather than waited for.
+      await queue.maintain();
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
     await report();
