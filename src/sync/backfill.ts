@@ -71,7 +71,11 @@ export async function backfill(
       await report();
       if (round.taken > 0) continue;
       const backlog = (await queue.backlog(pool, tenantId))[kind];
-      if (backlog.due + backlog.active === 0) break;
+      // Jobs waiting to be retried that no refusal explains were given back by pg-boss after a process died holding
+      // them: they are part of the backfill. Records HubSpot refused wait for their own retries (or `sync retry`).
+      const refused = (await store.failures(pool, tenantId)).retrying[kind];
+      const givenBack = Math.max(0, backlog.retrying - refused);
+      if (backlog.due + backlog.active + givenBack === 0) break;
       // Jobs still taken: by a server process at work, or by a run killed mid-round, which pg-boss gives back once
       // they expire (two minutes); expiring them is part of its maintenance, run here rather than waited for.
       await queue.maintain();
