@@ -1,3 +1,4 @@
+import { execSync } from 'node:child_process';
 import { z } from 'zod';
 import { generateDemoAgency } from '../../src/demo/agency';
 import { toHl7Messages } from '../../src/demo/emit';
@@ -73,6 +74,8 @@ describe('sync --backfill', () => {
       if (waited > 60_000) throw new Error(`the backfill wrote nothing in a minute:\n${first.output()}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+    // tsx runs the CLI in a node process of its own: kill that one (and tsx) the way a crash would, with no warning.
+    execSync(`pkill -KILL -P ${first.child.pid}`);
     first.child.kill('SIGKILL');
     await first.exit();
     const halfway = await count('SELECT count(*) AS n FROM hubspot_records');
