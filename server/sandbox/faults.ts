@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { seededRandom } from '../../src/seededRandom';
 
 /**
  * Fault injection: a plan of rules that make the sandbox fail the way HubSpot and the network in front of it fail,
@@ -99,25 +100,13 @@ export function faultLabel(fault: Fault): string {
   }
 }
 
-/** mulberry32: a small seeded PRNG, good enough to pick which requests fail, and the same for the same seed. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 class ArmedRule {
   seen = 0;
   fired = 0;
   private readonly draw: (() => number) | undefined;
 
   constructor(readonly rule: FaultRule) {
-    this.draw = 'fraction' in rule.when ? seeded(rule.when.seed) : undefined;
+    this.draw = 'fraction' in rule.when ? seededRandom(rule.when.seed) : undefined;
   }
 
   matches(target: FaultTarget): boolean {

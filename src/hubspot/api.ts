@@ -494,25 +494,32 @@ export async function findByPropertyValues(
 ): Promise<SimpleObject[]> {
   const found: SimpleObject[] = [];
   for (const part of chunk(values)) {
-    let after: string | undefined;
-    do {
-      const page = await hubspot.request(
-        {
-          method: 'POST',
-          path: `/crm/v3/objects/${enc(objectType)}/search`,
-          body: {
-            filterGroups: [{ filters: [{ propertyName: property, operator: 'IN', values: part }] }],
-            properties,
-            limit: 200,
-            ...(after ? { after } : {}),
-          },
-        },
-        searchPageSchema,
-      );
-      found.push(...page.results);
-      after = page.paging?.next?.after;
-    } while (after);
+    found.push(...(await searchAllPages(hubspot, objectType, [{ propertyName: property, operator: 'IN', values: part }], properties)));
   }
+  return found;
+}
+
+/** Every page of one search whose filters are ANDed (200 a page). */
+async function searchAllPages(
+  hubspot: HubSpot,
+  objectType: string,
+  filters: ReadonlyArray<Record<string, unknown>>,
+  properties: readonly string[],
+): Promise<SimpleObject[]> {
+  const found: SimpleObject[] = [];
+  let after: string | undefined;
+  do {
+    const page = await hubspot.request(
+      {
+        method: 'POST',
+        path: `/crm/v3/objects/${enc(objectType)}/search`,
+        body: { filterGroups: [{ filters }], properties, limit: 200, ...(after ? { after } : {}) },
+      },
+      searchPageSchema,
+    );
+    found.push(...page.results);
+    after = page.paging?.next?.after;
+  } while (after);
   return found;
 }
 
@@ -691,31 +698,13 @@ export async function findCreatedWithout(
   createdSince: Date,
   createdProperty = 'hs_createdate',
 ): Promise<SimpleObject[]> {
-  const found: SimpleObject[] = [];
-  let after: string | undefined;
-  do {
-    const page = await hubspot.request(
-      {
-        method: 'POST',
-        path: `/crm/v3/objects/${enc(objectType)}/search`,
-        body: {
-          filterGroups: [
-            {
-              filters: [
-                { propertyName: property, operator: 'NOT_HAS_PROPERTY' },
-                { propertyName: createdProperty, operator: 'GTE', value: String(createdSince.getTime()) },
-              ],
-            },
-          ],
-          properties: [property],
-          limit: 200,
-          ...(after ? { after } : {}),
-        },
-      },
-      searchPageSchema,
-    );
-    found.push(...page.results);
-    after = page.paging?.next?.after;
-  } while (after);
-  return found;
+  return searchAllPages(
+    hubspot,
+    objectType,
+    [
+      { propertyName: property, operator: 'NOT_HAS_PROPERTY' },
+      { propertyName: createdProperty, operator: 'GTE', value: String(createdSince.getTime()) },
+    ],
+    [property],
+  );
 }

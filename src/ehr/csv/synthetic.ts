@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { completeNpi } from '../../domain/npi';
+import { seededRandom } from '../../seededRandom';
 
 /**
  * Synthetic "Referral Log" rows in the shape the built-in `generic` profile reads, for benchmarks and load tests:
@@ -12,18 +13,6 @@ const syntheticHeader = [
   'Referring Physician', 'Physician NPI', 'Marketer', 'Branch', 'Patient ZIP', 'Ordered SOC Date',
   'Inpatient Discharge Date', 'SOC Date', 'First Visit', 'Episode ID', 'Discharge Date', 'Discharge Reason',
 ];
-
-/** mulberry32: a small, fast, seedable generator (not for anything secret). */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sources = Array.from({ length: 60 }, (_, i) => ({
   name: `${['Sample', 'Example', 'Placeholder', 'Fictional'][i % 4]} ${['General Hospital', 'Family Practice', 'Rehab Center', 'Senior Living'][Math.floor(i / 4) % 4]} ${String(i + 1).padStart(2, '0')}`,
@@ -94,7 +83,7 @@ function rowText(index: number, random: () => number): string {
 
 /** `count` synthetic rows after a header, as a byte stream produced on demand (memory stays flat for any count). */
 export function syntheticReferralRows(count: number, seed: number): Readable {
-  const random = generator(seed);
+  const random = seededRandom(seed);
   function* chunks(): Generator<Buffer> {
     yield Buffer.from(`${syntheticHeader.join(',')}\r\n`);
     for (let start = 0; start < count; start += 500) {
