@@ -228,17 +228,20 @@ export class SyncStore {
   /** Records the owners just read from HubSpot; returns the referrals whose company or clinician changed owner. */
   async saveOwners(client: Queryable, tenantId: TenantId, objectType: SourceObjectType, owners: Array<{ hubspotId: string; ownerId: string | null }>): Promise<string[]> {
     if (owners.length === 0) return [];
-    const { rows } = await client.query<{ referral_key: string }>(
-      `WITH changed AS (
-         UPDATE source_matches m SET owner_id = o->>'ownerId', checked_at = now()
-         FROM jsonb_array_elements($3::jsonb) AS x(o)
-         WHERE m.tenant_id = $1 AND m.object_type = $2 AND m.hubspot_id = o->>'hubspotId'
-         RETURNING m.hubspot_id, (m.owner_id IS DISTINCT FROM o->>'ownerId') AS moved)
-       SELECT DISTINCT d.referral_key FROM attribution_decisions d
-       WHERE d.tenant_id = $1 AND (CASE WHEN $2 = 'companies' THEN d.company_id ELSE d.contact_id END) IN (SELECT hubspot_id FROM changed)`,
-      [tenantId, objectType, JSON.stringify(owners)],
+    const read = JSON.stringify(owners);
+    const { rows: moved } = await client.query<{ hubspot_id: string }>(
+      `UPDATE source_matches m SET owner_id = o->>'ownerId'
+       FROM jsonb_array_elements($3::jsonb) AS x(o)
+       WHERE m.tenant_id = $1 AND m.object_type = $2 AND m.hubspot_id = o->>'hubspotId' AND m.owner_id IS DISTINCT FROM o->>'ownerId'
+       RETURNING m.hubspot_id`,
+      [tenantId, objectType, read],
     );
-    return rows.map((row) => row.referral_key);
+    await client.query(
+      `UPDATE source_matches SET checked_at = now()
+       WHERE tenant_id = $1 AND object_type = $2 AND hubspot_id IN (SELECT o->>'hubspotId' FROM jsonb_array_elements($3::jsonb) AS x(o))`,
+      [tenantId, objectType, read],
+    );
+    return this.referralsAttributedTo(client, tenantId, objectType, [...new Set(moved.map((row) => row.hubspot_id))]);
   }
 
   /**

@@ -170,8 +170,8 @@ function newRecordProperties(identity: SourceIdentity): Record<string, string> {
 }
 
 /** Reads again the owners of matched records not read for an hour; returns the referrals whose owner moved. */
-async function refreshOwners(ctx: AttributionContext, objectType: SourceObjectType, matches: Iterable<SourceMatch>): Promise<string[]> {
-  const ids = [...new Set([...matches].flatMap((m) => (m.hubspotId ? [m.hubspotId] : [])))];
+async function refreshOwners(ctx: AttributionContext, objectType: SourceObjectType, matches: readonly SourceMatch[]): Promise<string[]> {
+  const ids = [...new Set(matches.flatMap((m) => (m.hubspotId ? [m.hubspotId] : [])))];
   const stale = await ctx.store.staleOwners(ctx.client, ctx.tenant.tenantId, objectType, ids, OWNER_FRESH_SECONDS);
   if (stale.length === 0) return [];
   const records = await batchRead(ctx.hubspot, objectType, stale, ['hubspot_owner_id']);
@@ -194,8 +194,8 @@ export async function attributeReferrals(ctx: AttributionContext, states: Referr
   const companies = await resolveSources(ctx, 'companies', [...organizations.values()].flatMap((i) => (i ? [i] : [])));
   const contacts = await resolveSources(ctx, 'contacts', [...practitioners.values()].flatMap((i) => (i ? [i] : [])));
   const ownerMoved = [
-    ...(await refreshOwners(ctx, 'companies', companies.values())),
-    ...(await refreshOwners(ctx, 'contacts', contacts.values())),
+    ...(await refreshOwners(ctx, 'companies', [...companies.values()])),
+    ...(await refreshOwners(ctx, 'contacts', [...contacts.values()])),
   ];
   const owners = await ctx.owners.resolve(ctx.tenant.settings);
 

@@ -72,6 +72,9 @@ const referral = async (key: string) => {
   return { owner: record.properties.hubspot_owner_id ?? null, companies: await ids('companies'), contacts: await ids('contacts') };
 };
 
+const setCompanyOwner = (companyId: string, ownerId: string) =>
+  hubspot.request({ method: 'PATCH', path: `/crm/v3/objects/companies/${companyId}`, body: { properties: { hubspot_owner_id: ownerId } } }, z.unknown());
+
 const decision = async (key: string) => (await new SyncStore().decisions(harness.db.pool, portal(), [key])).get(key);
 
 describe('source attribution and owners', () => {
@@ -101,14 +104,36 @@ describe('source attribution and owners', () => {
     expect((await referral('R-OWNER')).owner).toBe(JAMES);
     expect((await decision('R-OWNER'))?.ownerReason).toContain('marketer MKT-404 is not mapped to an owner');
 
-    // The webhook's effect, as the route runs it: the company now belongs to Priya.
+    // The company now belongs to Priya in HubSpot, and the webhook's effect runs as the route runs it.
     const companyId = (await decision('R-OWNER'))?.companyId ?? '';
+    await setCompanyOwner(companyId, PRIYA);
     await inTransaction(harness.db.pool, (client) => hubspotEventEffects(new SyncQueue(harness.db.pool)).companyOwnerChanged(client, portal(), companyId, PRIYA));
     const round = await sync();
     // R-OWNER follows the company; R-NAME stays with its marketer's owner, unchanged, so only one record is written.
     expect(round).toMatchObject({ taken: 2, written: 1, unchanged: 1 });
     expect((await referral('R-OWNER')).owner).toBe(PRIYA);
     expect((await referral('R-NAME')).owner).toBe(MARIA);
+  });
+
+  it("reads a company's owner again after an hour: a new owner moves its referrals, an unchanged one moves none", async () => {
+    const companyId = (await decision('R-OWNER'))?.companyId ?? '';
+    const ageMatches = () => harness.db.pool.query("UPDATE source_matches SET checked_at = now() - interval '2 hours' WHERE hubspot_id IS NOT NULL");
+    const mercy = { referringOrganization: { name: 'Mercy General Hospital', address: { zip: '30301' } }, marketerId: 'MKT-404' };
+
+    // No webhook this time: the owner is found changed when the sync reads it again.
+    await setCompanyOwner(companyId, ROBERT);
+    await ageMatches();
+    await receive('R-REFRESH-1', mercy);
+    // R-REFRESH-1 is new; R-OWNER follows the company to Robert; R-NAME (its marketer's) is read and left unchanged.
+    expect(await sync()).toMatchObject({ taken: 3, written: 2, unchanged: 1 });
+    expect((await referral('R-REFRESH-1')).owner).toBe(ROBERT);
+    expect((await referral('R-OWNER')).owner).toBe(ROBERT);
+
+    // Read again with the same owner: only the new referral is taken.
+    await ageMatches();
+    await receive('R-REFRESH-2', mercy);
+    expect(await sync()).toMatchObject({ taken: 1, written: 1, unchanged: 0 });
+    expect((await referral('R-REFRESH-2')).owner).toBe(ROBERT);
   });
 
   it('an unmatched source waits in the list with its best candidate; mapping it by hand links its referrals', async () => {
