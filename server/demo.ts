@@ -6,6 +6,7 @@ import { DateTime } from 'luxon';
 import { generateDemoAgency, type DemoAgency } from '../src/demo/agency';
 import { agencyCsvExport, agencyHl7Feed } from '../src/demo/emit';
 import { batchCreate, findByPropertyValues } from '../src/hubspot/api';
+import type { HubSpot } from '../src/hubspot/client';
 import type { AppServices } from './services';
 
 export interface DemoReplay {
@@ -35,7 +36,7 @@ export async function replayDemo(services: AppServices, mllpPort: number): Promi
   const agency = generateDemoAgency({ until, timeZone: services.tenant.settings.timeZone });
   const now = Date.now();
 
-  await seedSources(services, agency);
+  await seedSources(services.hubspot, agency);
 
   const client = new Hl7Client({
     host: services.config.env.REFERRALYNX_MLLP_HOST ?? services.config.env.HOST,
@@ -71,15 +72,15 @@ export async function replayDemo(services: AppServices, mllpPort: number): Promi
 /**
  * The agency's CRM already knows its referral sources: the demo's hospitals, practices and facilities are created as
  * companies and their clinicians as contacts, with their NPIs, so the sync can link referrals to them. Those already
- * there (a second start) are left alone.
+ * there (a second start) are left alone. The sync tests and bench:sync seed their CRM the same way.
  */
-async function seedSources(services: AppServices, agency: DemoAgency): Promise<void> {
+export async function seedSources(hubspot: HubSpot, agency: DemoAgency): Promise<void> {
   const seed = async (objectType: 'companies' | 'contacts', records: Array<{ npi: string; properties: Record<string, string> }>) => {
     const existing = new Set(
-      (await findByPropertyValues(services.hubspot, objectType, 'rlx_npi', records.map((r) => r.npi))).map((r) => r.properties.rlx_npi),
+      (await findByPropertyValues(hubspot, objectType, 'rlx_npi', records.map((r) => r.npi))).map((r) => r.properties.rlx_npi),
     );
     const missing = records.filter((r) => !existing.has(r.npi));
-    await batchCreate(services.hubspot, objectType, missing.map((r) => ({ properties: { ...r.properties, rlx_npi: r.npi } })));
+    await batchCreate(hubspot, objectType, missing.map((r) => ({ properties: { ...r.properties, rlx_npi: r.npi } })));
   };
   await seed(
     'companies',

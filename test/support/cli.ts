@@ -12,12 +12,19 @@ export interface CliProcess {
 }
 
 /** Runs the CLI from the sources (as `npm start` runs the build of the same code) in a process of its own. */
-
 export function runCli(args: string[], env: Record<string, string>): CliProcess {
-  const child = spawn(path.join(root, 'node_modules/.bin/tsx'), [path.join(root, 'server/cli.ts'), ...args], {
+  return runTypeScript('server/cli.ts', args, env);
+}
+
+/**
+ * Runs a TypeScript entry point of the repository (relative to its root) with tsx in a process of its own; with
+ * `stdin: true` the child's stdin is a pipe the test writes to (child.stdin), else it is closed.
+ */
+export function runTypeScript(script: string, args: string[], env: Record<string, string>, options: { stdin?: boolean } = {}): CliProcess {
+  const child = spawn(path.join(root, 'node_modules/.bin/tsx'), [path.join(root, script), ...args], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_FORMAT: 'json', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   });
   let output = '';
   const listeners = new Set<() => void>();
