@@ -12,13 +12,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { benchDatabase } from './database';
 import { generateDemoAgency } from '../src/demo/agency';
 import { agencyHl7Feed } from '../src/demo/emit';
 import { syntheticReferralRows } from '../src/ehr/csv';
 import { Ingestor } from '../src/ehr/ingest';
-import { startEmbeddedPostgres, type EmbeddedServer } from '../src/store/embeddedPostgres';
-import { migrate } from '../src/store/migrate';
-import { createPool, ensureDatabase, type Pool } from '../src/store/postgres';
+import type { Pool } from '../src/store/postgres';
 import { EhrStore } from '../src/store/ehrStore';
 import { TenantRepository } from '../src/store/tenants';
 
@@ -27,35 +26,6 @@ for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]?.repla
 const part = args.get('part') ?? 'all';
 const hl7Messages = Number(args.get('hl7-messages') ?? 20_000);
 const csvRows = Number(args.get('csv-rows') ?? 1_000_000);
-
-async function database(): Promise<{ pool: Pool; stop(): Promise<void> }> {
-  let embedded: EmbeddedServer | undefined;
-  let url = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL;
-  const name = `referralynx_bench_${process.pid}`;
-  if (!url) {
-    embedded = await startEmbeddedPostgres({
-      dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'referralynx-bench-')),
-      port: 20000 + (process.pid % 20000),
-      persistent: false,
-    });
-    await ensureDatabase(embedded.adminUrl, name);
-    url = embedded.urlFor(name);
-  } else {
-    const admin = new URL(url);
-    await ensureDatabase(url, name);
-    admin.pathname = `/${name}`;
-    url = admin.toString();
-  }
-  const pool = createPool(url, 12);
-  await migrate(pool);
-  return {
-    pool,
-    stop: async () => {
-      await pool.end();
-      await embedded?.stop();
-    },
-  };
-}
 
 async function ingestorFor(pool: Pool, portal: number): Promise<Ingestor> {
   const tenant = await new TenantRepository(pool).ensure(portal);
@@ -130,7 +100,7 @@ async function main(): Promise<void> {
     }
     return;
   }
-  const db = await database();
+  const db = await benchDatabase('ingest');
   try {
     if (part === 'hl7') await benchHl7(db.pool);
     if (part === 'csv') await benchCsv(db.pool);

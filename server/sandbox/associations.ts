@@ -74,21 +74,28 @@ async function labelsBetween(
   to: ObjectTypeRow,
   toId: number,
 ) {
-  const rows = (await store.listAssociations(from.objectTypeId, [fromId], to.objectTypeId)).filter(
-    (r) => r.toObjectId === toId,
-  );
-  const labels = rows
-    .map(
-      (r) => types.findFrom(from.objectTypeId, { associationCategory: r.category, associationTypeId: r.typeId })?.label,
-    )
-    .filter((l): l is string => typeof l === 'string');
-  return {
+  return labelsOfPairs(store, types, from, to, [{ fromId, toId }]).then((pairs) => pairs[0]);
+}
+
+/** LabelsBetweenObjectPair for many pairs, read in one query (a batch of 100 is one statement, not 100). */
+async function labelsOfPairs(
+  store: SandboxStore,
+  types: AssociationTypes,
+  from: ObjectTypeRow,
+  to: ObjectTypeRow,
+  pairs: ReadonlyArray<{ fromId: number; toId: number }>,
+) {
+  const rows = await store.listAssociations(from.objectTypeId, [...new Set(pairs.map((p) => p.fromId))], to.objectTypeId);
+  return pairs.map(({ fromId, toId }) => ({
     fromObjectTypeId: from.objectTypeId,
     fromObjectId: fromId,
     toObjectTypeId: to.objectTypeId,
     toObjectId: toId,
-    labels,
-  };
+    labels: rows
+      .filter((r) => r.fromObjectId === fromId && r.toObjectId === toId)
+      .map((r) => types.findFrom(from.objectTypeId, { associationCategory: r.category, associationTypeId: r.typeId })?.label)
+      .filter((l): l is string => typeof l === 'string'),
+  }));
 }
 
 // ---- Labels ---------------------------------------------------------------------------------------------------
@@ -358,9 +365,7 @@ export async function batchAssociateRoute(ctx: RequestContext): Promise<Reply> {
       }
     }
     await store.addAssociations(rows);
-    const results = [];
-    for (const d of done) results.push(await labelsBetween(store, types, from, d.fromId, to, d.toId));
-    return batchReply(ctx, 201, results, errors);
+    return batchReply(ctx, 201, await labelsOfPairs(store, types, from, to, done), errors);
   });
 }
 

@@ -60,7 +60,7 @@ function placeOf(identity: SourceIdentity): string | null {
  * NPIs), then by name and place (one search per new source, its candidates scored by src/domain/attribution.ts).
  * What stays unmatched is kept as a miss for the unmatched list, or created when the tenant asks for that.
  */
-async function resolveSources(ctx: AttributionContext, objectType: SourceObjectType, identities: SourceIdentity[]): Promise<Map<string, SourceMatch>> {
+async function resolveSources(ctx: Omit<AttributionContext, 'owners'>, objectType: SourceObjectType, identities: SourceIdentity[]): Promise<Map<string, SourceMatch>> {
   const { client, store, hubspot, tenant } = ctx;
   const unique = [...new Map(identities.map((identity) => [identity.ref, identity])).values()];
   const known = await store.sourceMatches(client, tenant.tenantId, objectType, unique.map((i) => i.ref));
@@ -184,13 +184,39 @@ async function refreshOwners(ctx: AttributionContext, objectType: SourceObjectTy
   return moved;
 }
 
+/** The referring organization and clinician a referral names, as source identities. */
+function sourcesOf(state: ReferralState): { organization?: SourceIdentity; practitioner?: SourceIdentity } {
+  const { referringOrganization: org, referringPractitioner: person } = state.facts;
+  return { ...(org ? { organization: organizationIdentity(org) } : {}), ...(person ? { practitioner: practitionerIdentity(person) } : {}) };
+}
+
+/**
+ * Looks up the CRM records of many referrals' sources at once, ahead of the rounds that write the referrals (the
+ * backfill): one IN search per 100 new NPIs of each object type for the whole set, where round by round each round
+ * meeting a source not seen before spends a search of its own. The matches are saved as the rounds would save them,
+ * so the rounds find them known.
+ */
+export async function resolveSourcesAhead(ctx: Omit<AttributionContext, 'owners'>, chunks: AsyncIterable<ReferralState[]>): Promise<void> {
+  const organizations = new Map<string, SourceIdentity>();
+  const practitioners = new Map<string, SourceIdentity>();
+  for await (const states of chunks) {
+    for (const state of states) {
+      const { organization, practitioner } = sourcesOf(state);
+      if (organization) organizations.set(organization.ref, organization);
+      if (practitioner) practitioners.set(practitioner.ref, practitioner);
+    }
+  }
+  await resolveSources(ctx, 'companies', [...organizations.values()]);
+  await resolveSources(ctx, 'contacts', [...practitioners.values()]);
+}
+
 /**
  * The company, clinician and owner of each referral, with the reasons, saved as the referrals' attribution
  * decisions in the caller's transaction.
  */
 export async function attributeReferrals(ctx: AttributionContext, states: ReferralState[]): Promise<AttributionRound> {
-  const organizations = new Map(states.map((s) => [s.referralKey, s.facts.referringOrganization ? organizationIdentity(s.facts.referringOrganization) : undefined]));
-  const practitioners = new Map(states.map((s) => [s.referralKey, s.facts.referringPractitioner ? practitionerIdentity(s.facts.referringPractitioner) : undefined]));
+  const organizations = new Map(states.map((s) => [s.referralKey, sourcesOf(s).organization]));
+  const practitioners = new Map(states.map((s) => [s.referralKey, sourcesOf(s).practitioner]));
   const companies = await resolveSources(ctx, 'companies', [...organizations.values()].flatMap((i) => (i ? [i] : [])));
   const contacts = await resolveSources(ctx, 'contacts', [...practitioners.values()].flatMap((i) => (i ? [i] : [])));
   const ownerMoved = [

@@ -1,8 +1,10 @@
 import type { TenantId } from '../config/tenantSettings';
-import { inTransaction } from '../store/postgres';
+import type { ReferralState } from '../domain/referralLifecycle';
+import { inTransaction, type Pool } from '../store/postgres';
 import { SyncQueue, type RecordKind } from '../store/syncQueue';
 import { SyncStore } from '../store/syncStore';
-import { syncOnce, type SyncOptions, type SyncRound } from './syncOnce';
+import { resolveSourcesAhead } from './attribution';
+import { syncOnce, type SyncOptions, type SyncRound, type SyncTarget } from './syncOnce';
 
 export interface BackfillProgress {
   kind: RecordKind;
@@ -21,14 +23,24 @@ export interface BackfillSummary {
 const QUEUE_CHUNK = 1000;
 
 /**
+ * Rounds in flight at once. A round is sequential (queue, database, then one upsert and one call per association
+ * label), so one at a time leaves the rate limit partly unused while it waits on PostgreSQL and on answers; a few
+ * keep the HubSpot client's limiter, which they share, always with a request waiting. pg-boss gives each round its
+ * own jobs, as it does to several processes.
+ */
+const DEFAULT_CONCURRENT_ROUNDS = 4;
+
+/**
  * Writes every referral and admission of a tenant to HubSpot: `referralynx sync --backfill`. Referrals are queued in
  * key order, a thousand per transaction with the checkpoint (backfill_runs) advanced in the same transaction, then
  * written; then admissions the same way, so each admission finds its referral's id and batches stay full. Killed at
  * any point (kill -9 included), a new run resumes from the checkpoint: what was queued is still queued (pg-boss), what
  * was written is skipped by its hash, and every write is an upsert by the EHR id, so there is no gap and no duplicate.
+ * Before the referral rounds, the CRM records of all their sources are looked up at once (resolveSourcesAhead), so
+ * the rounds spend their calls on writes alone.
  */
 export async function backfill(
-  options: SyncOptions & { tenantId: TenantId; onProgress?: (progress: BackfillProgress) => void },
+  options: SyncOptions & { tenantId: TenantId; onProgress?: (progress: BackfillProgress) => void; concurrentRounds?: number },
 ): Promise<BackfillSummary> {
   const { pool, tenantId } = options;
   const queue = options.queue ?? new SyncQueue(pool);
@@ -61,15 +73,26 @@ export async function backfill(
       options.onProgress({ kind, done: written[kind].written, total });
     };
     await report();
+    if (kind === 'referral') {
+      const target = await targetOf(options, tenantId);
+      if (target) await inTransaction(pool, (client) => resolveSourcesAhead({ client, store, hubspot: target.hubspot, tenant: target.tenant }, referralChunks(pool, store, tenantId)));
+    }
+    const rounds = async () => {
+      for (;;) {
+        const round = await syncOnce({ ...options, queue, kinds: [kind] });
+        summary.round.taken += round.taken;
+        summary.round.written += round.written;
+        summary.round.unchanged += round.unchanged;
+        summary.round.failed += round.failed;
+        await report();
+        if (round.taken === 0) return;
+      }
+    };
     // Until nothing of this kind is waiting or being written, here or by a server process sharing the queue.
     for (;;) {
-      const round = await syncOnce({ ...options, queue, kinds: [kind] });
-      summary.round.taken += round.taken;
-      summary.round.written += round.written;
-      summary.round.unchanged += round.unchanged;
-      summary.round.failed += round.failed;
-      await report();
-      if (round.taken > 0) continue;
+      const settled = await Promise.allSettled(Array.from({ length: options.concurrentRounds ?? DEFAULT_CONCURRENT_ROUNDS }, rounds));
+      const failed = settled.find((result) => result.status === 'rejected');
+      if (failed) throw failed.reason;
       const backlog = (await queue.backlog(pool, tenantId))[kind];
       // Jobs waiting to be retried that no refusal explains were given back by pg-boss after a process died holding
       // them: they are part of the backfill. Records HubSpot refused wait for their own retries (or `sync retry`).
@@ -85,4 +108,20 @@ export async function backfill(
     await store.finishBackfill(pool, tenantId, kind);
   }
   return summary;
+}
+
+async function targetOf(options: SyncOptions, tenantId: TenantId): Promise<SyncTarget | undefined> {
+  if (typeof options.target === 'function') return options.target(tenantId);
+  return options.target.tenant.tenantId === tenantId ? options.target : undefined;
+}
+
+/** Every referral of the tenant, a thousand at a time in key order. */
+async function* referralChunks(pool: Pool, store: SyncStore, tenantId: TenantId): AsyncGenerator<ReferralState[]> {
+  let lastKey = '';
+  for (;;) {
+    const keys = await store.keysAfter(pool, tenantId, 'referral', lastKey, QUEUE_CHUNK);
+    if (keys.length === 0) return;
+    yield [...(await store.states(pool, tenantId, 'referral', keys)).values()];
+    lastKey = keys.at(-1) ?? lastKey;
+  }
 }
