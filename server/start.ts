@@ -9,6 +9,7 @@ import cron from 'node-cron';
 import { pollFhirFeed } from '../src/ehr/fhirFeed';
 import { startMllpListener } from '../src/ehr/hl7v2';
 import { describeErrorSafely } from '../src/logger';
+import { shareHubSpotBudget } from '../src/sync/budgetShare';
 import { hubspotEventEffects } from '../src/sync/hubspotEvents';
 import { buildApp } from './app';
 import { HUBSPOT_WEBHOOK_PATH } from './commands/hubspotProject';
@@ -190,14 +191,22 @@ export interface RunningSync {
 
 /**
  * The sync worker: every second, rounds of syncOnce until the queue has nothing due. Several server processes can
- * run it against one database: pg-boss gives each record's job to one of them at a time, and this process's pg-boss
- * maintenance gives back the jobs of a process that died mid-round.
+ * run it against one database: pg-boss gives each record's job to one of them at a time, this process's pg-boss
+ * maintenance gives back the jobs of a process that died mid-round, and each takes its part of the portal's HubSpot
+ * budget (src/sync/budgetShare.ts).
  */
 export async function startSync(services: AppServices): Promise<RunningSync> {
   const saved = await services.tenants.readDataModel(services.tenant.tenantId);
   const model = dataModelSchema.parse(saved.dataModel);
   const queue = new SyncQueue(services.pool);
   await queue.start();
+  const share = await shareHubSpotBudget({
+    pool: services.pool,
+    tenantId: services.tenant.tenantId,
+    hubspot: services.hubspot,
+    role: 'server',
+    logger: services.logger,
+  });
   const target = syncTarget({ tenant: services.tenant, hubspot: services.hubspot, model });
   let running: Promise<SyncRound> | undefined;
   const drain = (): Promise<SyncRound> => {
@@ -221,6 +230,7 @@ export async function startSync(services: AppServices): Promise<RunningSync> {
       clearInterval(timer);
       await running?.catch(() => undefined);
       await queue.stop();
+      await share.close();
     },
   };
 }

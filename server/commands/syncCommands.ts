@@ -8,6 +8,7 @@ import { SyncStore } from '../../src/store/syncStore';
 import type { Tenant } from '../../src/store/tenants';
 import { backfill, type BackfillProgress } from '../../src/sync/backfill';
 import { syncTarget } from '../../src/sync/syncOnce';
+import { shareHubSpotBudget } from '../../src/sync/budgetShare';
 import { retryRefused, syncStatus } from '../../src/sync/status';
 import type { AppServices } from '../services';
 import { StartupError } from '../services';
@@ -32,6 +33,12 @@ export async function printStatus(say: Say, pool: Pool, tenant: Tenant, feeds: R
         `${k.due} queued (oldest ${k.lagSeconds} s), ${k.active} being written, ${k.retrying} retrying, ${k.dead} dead letters`,
     );
   }
+  const writers = sync.writers.length;
+  say(
+    writers === 0
+      ? '  Writers none running: start the server (`referralynx start`) to send the queue to HubSpot'
+      : `  Writers ${writers} process${writers === 1 ? '' : 'es'} sharing the portal's HubSpot budget equally: ${sync.writers.map((w) => w.description).join('; ')}`,
+  );
   for (const e of sync.errors) say(`  ${e.dead ? 'dead' : 'error'}   ${e.kind} ${e.key} after ${e.attempts} attempts: ${e.error}`);
 }
 
@@ -50,6 +57,9 @@ export async function syncBackfill(say: Say, services: AppServices): Promise<voi
   const model = dataModelSchema.parse(saved.dataModel);
   const queue = new SyncQueue(services.pool);
   await queue.start();
+  // Beside running server processes, the backfill takes its part of the portal's budget, and they theirs.
+  const share = await shareHubSpotBudget({ pool: services.pool, tenantId: services.tenant.tenantId, hubspot: services.hubspot, role: 'backfill', logger: services.logger });
+  if (share.parts() > 1) say(`  ${share.parts()} processes share this portal's HubSpot budget: this one takes ${services.hubspot.requestsPer10s()} requests per 10 s.`);
   const bar = new SingleBar(
     {
       format: '  {kind} [{bar}] {percentage}% | {value}/{total} | {speed}/s | ETA {eta_formatted}',
@@ -89,6 +99,7 @@ export async function syncBackfill(say: Say, services: AppServices): Promise<voi
   } finally {
     bar.stop();
     await queue.stop();
+    await share.close();
   }
 }
 

@@ -178,6 +178,20 @@ export class HubSpot {
     this.client = new Client({ accessToken: options.accessToken, basePath: this.baseUrl, numberOfApiCallRetries: 0 });
   }
 
+  /**
+   * This process is one of `parts` spending the portal's budget (several server processes, or a backfill beside the
+   * server): each takes an equal part of both the 10-second and the search budget.
+   */
+  shareBudget(parts: number): void {
+    this.limiter.setShare(parts);
+    this.searchLimiter.setShare(parts);
+  }
+
+  /** Requests per 10 s this process may make now: its part of the portal's budget. */
+  requestsPer10s(): number {
+    return this.limiter.limit;
+  }
+
   stats(): HubSpotCallStats {
     return {
       ...this.counters,

@@ -21,12 +21,20 @@ export class RollingWindowLimiter {
   private readonly waiters: Array<(release: Release) => void> = [];
   private pumping = false;
   private pausedUntil = 0;
+  /** Processes spending the same budget, this one included: each takes an equal part (setShare). */
+  private parts = 1;
 
   constructor(
-    private limit: number,
+    /** The budget of the whole window: as configured, or lower when HubSpot says so (lowerLimit). */
+    private budget: number,
     private readonly windowMs: number,
     private readonly clock: Clock,
   ) {}
+
+  /** This process's part of the budget: at least one request per window, so no process ever stalls. */
+  get limit(): number {
+    return Math.max(1, Math.floor(this.budget / this.parts));
+  }
 
   /** Resolves when a request may be sent, with the function to call when it is answered; FIFO. */
   acquire(): Promise<Release> {
@@ -41,9 +49,20 @@ export class RollingWindowLimiter {
     this.pausedUntil = Math.max(this.pausedUntil, this.clock.now() + ms);
   }
 
-  /** Never raises the limit: the configured budget is a ceiling the operator chose. */
+  /** Never raises the budget: the configured one is a ceiling the operator chose. */
   lowerLimit(limit: number): void {
-    if (limit >= 1 && limit < this.limit) this.limit = limit;
+    if (limit >= 1 && limit < this.budget) this.budget = limit;
+  }
+
+  /**
+   * Shares the budget equally among `parts` processes (src/sync/budgetShare.ts counts them). Slots already taken stay
+   * taken: a smaller share holds new grants until the window has room for them, and a larger one is used from the
+   * next moment a slot frees (at most one window later).
+   */
+  setShare(parts: number): void {
+    if (!Number.isInteger(parts) || parts < 1) throw new RangeError(`a budget is shared by a whole number of processes, not ${parts}`);
+    this.parts = parts;
+    void this.pump();
   }
 
   /** Slots taken now: requests in flight and answers inside the window. */

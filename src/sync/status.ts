@@ -1,7 +1,9 @@
 import type { TenantId } from '../config/tenantSettings';
+import { HubSpotClientStore, type HubSpotClientRow } from '../store/hubspotClients';
 import { inTransaction, type Pool } from '../store/postgres';
 import { SyncQueue, type RecordKind } from '../store/syncQueue';
 import { SyncStore, type SyncFailure } from '../store/syncStore';
+import { LIVE_SECONDS } from './budgetShare';
 
 export interface SyncStatus {
   kinds: Array<{
@@ -20,6 +22,8 @@ export interface SyncStatus {
     lastWrittenAt: Date | null;
   }>;
   errors: SyncFailure[];
+  /** The processes spending the portal's HubSpot budget now, each taking an equal part (src/sync/budgetShare.ts). */
+  writers: HubSpotClientRow[];
 }
 
 /** Backlog, lag, refusals and dead letters of a tenant's sync, for `referralynx status` and the settings page. */
@@ -40,6 +44,7 @@ export async function syncStatus(pool: Pool, tenantId: TenantId, queue = new Syn
       lastWrittenAt: written[kind].lastWrittenAt,
     })),
     errors: failures.recent,
+    writers: await new HubSpotClientStore(pool).live(tenantId, LIVE_SECONDS),
   };
 }
 

@@ -84,4 +84,37 @@ describe('the rolling-window limiter', () => {
     }
     expect(granted).toEqual([0, 0, 1_001]);
   });
+
+  it('takes its equal part of a budget several processes share, and more of it when they leave', async () => {
+    const clock = manualClock(0);
+    const limiter = new RollingWindowLimiter(10, 1_000, clock);
+    limiter.setShare(3); // three processes: floor(10 / 3) = 3 requests per window each
+    const granted: number[] = [];
+    const requests = Array.from({ length: 10 }, () =>
+      limiter.acquire().then((release) => {
+        granted.push(clock.now());
+        release();
+      }),
+    );
+    await clock.advanceTo(500);
+    expect(granted).toEqual([0, 0, 0]);
+    // The other two stopped: the whole budget is this process's from the moment the first three slots free (1,001 ms).
+    limiter.setShare(1);
+    await clock.advanceTo(5_000);
+    await Promise.all(requests);
+    expect(granted).toEqual([0, 0, 0, 1_001, 1_001, 1_001, 1_001, 1_001, 1_001, 1_001]);
+  });
+
+  it('never drops below one request per window, and refuses a share that is not a whole number of processes', async () => {
+    const clock = virtualClock(0);
+    const limiter = new RollingWindowLimiter(4, 1_000, clock);
+    limiter.setShare(9);
+    expect(limiter.limit).toBe(1);
+    expect(() => limiter.setShare(0)).toThrow(RangeError);
+    expect(() => limiter.setShare(1.5)).toThrow(RangeError);
+    expect(limiter.limit).toBe(1);
+    limiter.setShare(2);
+    limiter.lowerLimit(2); // the portal's budget is 2: shared by two, one each
+    expect(limiter.limit).toBe(1);
+  });
 });
