@@ -83,7 +83,12 @@ async function provisionCommand(config: AppConfig): Promise<void> {
   const services = await initAppServices(config, logger);
   try {
     say(`HubSpot: ${describeHubSpot(services)}`);
-    for (const line of describeProvisioning(await provision(services))) say(line);
+    const result = await provision(services);
+    for (const line of describeProvisioning(result)) say(line);
+    say(
+      `Referral object type: ${result.model.referralObjectTypeId} (to receive Referral records created by hand in HubSpot: ` +
+        `referralynx hubspot-project --referral-object-type ${result.model.referralObjectTypeId})`,
+    );
   } finally {
     await services.shutdown();
   }
@@ -335,14 +340,18 @@ async function quarantineCommand(
   });
 }
 
-async function hubspotProjectCommand(options: { publicUrl?: string; check?: boolean }): Promise<void> {
+async function hubspotProjectCommand(options: { publicUrl?: string; referralObjectType?: string; check?: boolean }): Promise<void> {
   const projectDir = packageRoot();
-  if (!options.publicUrl && !options.check) {
-    throw new StartupError('Say what to do: --public-url https://your-server.example.org and/or --check.');
+  if (!options.publicUrl && !options.referralObjectType && !options.check) {
+    throw new StartupError('Say what to do: --public-url https://your-server.example.org, --referral-object-type 2-…, and/or --check.');
   }
-  if (options.publicUrl) {
-    const { changedFiles } = await configureHubSpotProject({ projectDir, publicBaseUrl: options.publicUrl });
-    say(changedFiles.length === 0 ? 'The HubSpot project already points at that origin.' : `Updated ${changedFiles.join(', ')}.`);
+  if (options.publicUrl || options.referralObjectType) {
+    const { changedFiles } = await configureHubSpotProject({
+      projectDir,
+      ...(options.publicUrl ? { publicBaseUrl: options.publicUrl } : {}),
+      ...(options.referralObjectType ? { referralObjectTypeId: options.referralObjectType } : {}),
+    });
+    say(changedFiles.length === 0 ? 'The HubSpot project already says that: nothing to change.' : `Updated ${changedFiles.join(', ')}.`);
   }
   if (options.check) {
     const problems = await checkHubSpotProject(projectDir);
@@ -461,8 +470,9 @@ export function buildProgram(run: Runner, runWithoutConfig: (work: () => Promise
     .command('hubspot-project')
     .description("point the HubSpot project (hubspot-app/) at this server's public origin, and check it offline")
     .option('--public-url <origin>', "the server's public HTTPS origin, e.g. https://referralynx.agency.org")
+    .option('--referral-object-type <id>', "subscribe to Referral records created in HubSpot: the portal's Referral object type id (2-…), as `provision` prints it")
     .option('--check', 'check every config file offline (JSON, keys, uids, entrypoints, scopes, URLs)')
-    .action((options: { publicUrl?: string; check?: boolean }) => runWithoutConfig(() => hubspotProjectCommand(options)));
+    .action((options: { publicUrl?: string; referralObjectType?: string; check?: boolean }) => runWithoutConfig(() => hubspotProjectCommand(options)));
   return program;
 }
 

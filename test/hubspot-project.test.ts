@@ -447,6 +447,33 @@ describe('configureHubSpotProject', () => {
     expect(await read(WEBHOOKS_FILE)).toBe(webhooksAfterFirst);
   });
 
+  test("subscribes the webhooks to the portal's Referral records being created, once, and moves it to a new type id", async () => {
+    const before = await readJson<WebhooksJson>(dir, WEBHOOKS_FILE);
+    const result = await configureHubSpotProject({ projectDir: dir, referralObjectTypeId: '2-41200117' });
+    expect(result.changedFiles).toEqual([WEBHOOKS_FILE]);
+    const after = await readJson<WebhooksJson>(dir, WEBHOOKS_FILE);
+    // The three company subscriptions stay as they were, the origin too; one subscription is added.
+    expect(after.config.subscriptions.crmObjects).toEqual([
+      ...(before.config.subscriptions.crmObjects ?? []),
+      { subscriptionType: 'object.creation', objectType: '2-41200117', active: true },
+    ]);
+    expect(after.config.settings.targetUrl).toBe(before.config.settings.targetUrl);
+    expect(await checkHubSpotProject(dir)).toEqual([]);
+
+    expect((await configureHubSpotProject({ projectDir: dir, referralObjectTypeId: '2-41200117' })).changedFiles).toEqual([]);
+    await configureHubSpotProject({ projectDir: dir, referralObjectTypeId: '2-55000001' });
+    expect((await readJson<WebhooksJson>(dir, WEBHOOKS_FILE)).config.subscriptions.crmObjects).toEqual([
+      ...(before.config.subscriptions.crmObjects ?? []),
+      { subscriptionType: 'object.creation', objectType: '2-55000001', active: true },
+    ]);
+  });
+
+  test.each([['p_referrals'], ['0-2'], ['2-'], ['referral']])('refuses %s as a Referral object type id, writing nothing', async (typeId) => {
+    const before = await read(WEBHOOKS_FILE);
+    await expect(configureHubSpotProject({ projectDir: dir, referralObjectTypeId: typeId })).rejects.toThrow(/not a custom object type id/);
+    expect(await read(WEBHOOKS_FILE)).toBe(before);
+  });
+
   test('writes the files in the repository formatting, so the placeholder origin changes nothing', async () => {
     expect(await configureHubSpotProject({ projectDir: dir, publicBaseUrl: PLACEHOLDER_ORIGIN })).toEqual({
       changedFiles: [],

@@ -16,8 +16,16 @@ export interface ConfigureHubSpotProjectOptions {
   /** The repository root, where hsproject.json is. */
   projectDir: string;
   /** The HTTPS origin HubSpot reaches the server at, e.g. https://referralynx.agency.org. */
-  publicBaseUrl: string;
+  publicBaseUrl?: string;
+  /**
+   * The portal's Referral object type id (2-…), printed by `referralynx provision`: subscribes the webhooks to
+   * Referral records being created, so those intake types in by hand are adopted by the EHR referral at once.
+   */
+  referralObjectTypeId?: string;
 }
+
+/** A custom object's type id: HubSpot gives custom objects 2-<number>. */
+const CUSTOM_OBJECT_TYPE_ID = /^2-\d+$/;
 
 /**
  * Points the HubSpot project at the server before `hs project upload`: the app's permittedUrls.fetch (what cards may
@@ -29,21 +37,29 @@ export interface ConfigureHubSpotProjectOptions {
 export async function configureHubSpotProject({
   projectDir,
   publicBaseUrl,
+  referralObjectTypeId,
 }: ConfigureHubSpotProjectOptions): Promise<{ changedFiles: string[] }> {
-  const origin = toPublicOrigin(publicBaseUrl);
+  const origin = publicBaseUrl === undefined ? undefined : toPublicOrigin(publicBaseUrl);
+  if (referralObjectTypeId !== undefined && !CUSTOM_OBJECT_TYPE_ID.test(referralObjectTypeId)) {
+    throw new HubSpotProjectError(
+      `"${referralObjectTypeId}" is not a custom object type id: give the Referral object's, e.g. 2-12345678, as \`referralynx provision\` prints it`,
+    );
+  }
   const config = await readProjectConfig(projectDir);
   const srcDir = path.resolve(projectDir, config.srcDir);
   const features = await readFeatures(srcDir);
 
   const app = only(features, 'app');
-  const permittedUrls = asRecord(app.meta.config.permittedUrls);
-  permittedUrls.fetch = [origin];
-  app.meta.config.permittedUrls = permittedUrls;
-
   const webhooks = only(features, 'webhooks');
-  const settings = asRecord(webhooks.meta.config.settings);
-  settings.targetUrl = `${origin}${HUBSPOT_WEBHOOK_PATH}`;
-  webhooks.meta.config.settings = settings;
+  if (origin !== undefined) {
+    const permittedUrls = asRecord(app.meta.config.permittedUrls);
+    permittedUrls.fetch = [origin];
+    app.meta.config.permittedUrls = permittedUrls;
+    const settings = asRecord(webhooks.meta.config.settings);
+    settings.targetUrl = `${origin}${HUBSPOT_WEBHOOK_PATH}`;
+    webhooks.meta.config.settings = settings;
+  }
+  if (referralObjectTypeId !== undefined) subscribeToReferralCreation(webhooks.meta, referralObjectTypeId);
 
   const changedFiles: string[] = [];
   for (const feature of [app, webhooks]) {
@@ -53,6 +69,27 @@ export async function configureHubSpotProject({
     changedFiles.push(path.relative(projectDir, feature.absolutePath).split(path.sep).join('/'));
   }
   return { changedFiles };
+}
+
+/**
+ * One object.creation subscription for the portal's Referral object: an existing one for a custom object is pointed
+ * at this type id (the portal's object was created again, or the project moved to another portal), else one is added.
+ * https://developers.hubspot.com/docs/apps/developer-platform/add-features/configure-webhooks
+ */
+function subscribeToReferralCreation(meta: MetaFile, objectTypeId: string): void {
+  const subscriptions = asRecord(meta.config.subscriptions);
+  const crmObjects: unknown[] = Array.isArray(subscriptions.crmObjects) ? subscriptions.crmObjects : [];
+  const existing = crmObjects
+    .map(asRecord)
+    .find((entry) => entry.subscriptionType === 'object.creation' && typeof entry.objectType === 'string' && CUSTOM_OBJECT_TYPE_ID.test(entry.objectType));
+  if (existing) {
+    existing.objectType = objectTypeId;
+    existing.active = true;
+  } else {
+    crmObjects.push({ subscriptionType: 'object.creation', objectType: objectTypeId, active: true });
+  }
+  subscriptions.crmObjects = crmObjects;
+  meta.config.subscriptions = subscriptions;
 }
 
 interface Feature {
