@@ -1,5 +1,6 @@
-import Holidays from 'date-holidays';
 import { z } from 'zod';
+import { isHolidayCalendar } from '../domain/businessTime';
+import { followUpSettingsSchema } from '../domain/followUps';
 
 /** A tenant is one HubSpot portal (hub id). Every row in the database carries it. */
 export type TenantId = number;
@@ -11,18 +12,6 @@ function isTimeZone(value: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** Holiday calendars are date-holidays ids: a country ("US") or a country and state ("US-CA"), or "none". */
-function isHolidayCalendar(value: string): boolean {
-  if (value === 'none') return true;
-  const [country, state] = value.split('-');
-  if (!country) return false;
-  const countries = new Holidays().getCountries();
-  if (!(country in countries)) return false;
-  if (state === undefined) return true;
-  const states = new Holidays().getStates(country) ?? {};
-  return state in states;
 }
 
 /**
@@ -50,6 +39,8 @@ export const tenantSettingsSchema = z.object({
   marketerOwners: z.record(z.string().trim().min(1).max(100), z.string().trim().min(1).max(200)).default({}),
   /** Who owns a referral when the chain finds nobody: an owner id or email. */
   defaultOwner: z.string().trim().min(1).max(200).optional(),
+  /** Follow-up tasks: which rules run, the working day they count in, who intake is (src/domain/followUps.ts). */
+  followUps: followUpSettingsSchema.prefault({}),
 });
 
 export type TenantSettings = z.infer<typeof tenantSettingsSchema>;

@@ -121,6 +121,14 @@ function closedDays(listed: HolidaysTypes.Holiday[]): ReadonlyMap<string, string
   return names;
 }
 
+/** A date-holidays calendar id: a country ("US") or a country and state ("US-TX"), or "none". */
+export function isHolidayCalendar(calendar: string): boolean {
+  if (calendar === 'none') return true;
+  const [country = '', state, ...rest] = calendar.split('-');
+  const all = new Holidays();
+  return rest.length === 0 && Object.hasOwn(all.getCountries(), country) && (state === undefined || Object.hasOwn(all.getStates(country) ?? {}, state));
+}
+
 /** One list per calendar id for the process: the rules are date-holidays' data and never change while it runs. */
 const holidayLists = new Map<string, HolidayList>();
 
@@ -128,12 +136,9 @@ function holidayListFor(calendar: string): HolidayList | undefined {
   if (calendar === 'none') return undefined;
   const cached = holidayLists.get(calendar);
   if (cached) return cached;
-  const [country = '', state, ...rest] = calendar.split('-');
   // An unknown country or state is refused: date-holidays would give no holidays, or the country's, without a word.
-  const all = new Holidays();
-  const known =
-    rest.length === 0 && Object.hasOwn(all.getCountries(), country) && (state === undefined || Object.hasOwn(all.getStates(country) ?? {}, state));
-  if (!known) throw new RangeError(`holidayCalendar must be a date-holidays id such as 'US' or 'US-TX', or 'none'; got '${calendar}'`);
+  if (!isHolidayCalendar(calendar)) throw new RangeError(`holidayCalendar must be a date-holidays id such as 'US' or 'US-TX', or 'none'; got '${calendar}'`);
+  const [country = '', state] = calendar.split('-');
   const list = new HolidayList(country, state);
   holidayLists.set(calendar, list);
   return list;

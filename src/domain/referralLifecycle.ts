@@ -338,3 +338,10 @@ export function toPublicReferral(state: ReferralState): ReferralState & { facts:
   const { serviceZip, ...facts } = state.facts;
   return { ...state, facts: { ...facts, ...(serviceZip ? { serviceZip3: serviceZip.slice(0, 3) } : {}) } };
 }
+
+/** Hours from the referral to the first visit, to a tenth of an hour. */
+export function hoursToStartOfCare(state: Pick<ReferralState, 'facts' | 'firstVisitAt'>): number | undefined {
+  if (!state.facts.receivedAt || !state.firstVisitAt) return undefined;
+  const hours = (Date.parse(state.firstVisitAt) - Date.parse(state.facts.receivedAt)) / 3_600_000;
+  return hours >= 0 ? Math.round(hours * 10) / 10 : undefined;
+}

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { DateTime } from 'luxon';
-import type { AdmissionState, ReferralState } from '../domain/referralLifecycle';
+import { hoursToStartOfCare, type AdmissionState, type ReferralState } from '../domain/referralLifecycle';
 import { businessLines } from '../domain/vocabulary';
 import { EHR_ID_PROPERTY } from '../hubspot/dataModel';
 import type { DataModel } from '../hubspot/provision';
@@ -17,13 +17,6 @@ const lineLabel = (value: string | undefined) => businessLines.find((line) => li
 
 function dateIn(timeZone: string, instant: string | undefined): string | undefined {
   return instant ? (DateTime.fromISO(instant, { setZone: true }).setZone(timeZone).toISODate() ?? undefined) : undefined;
-}
-
-/** Hours from the referral to the first visit, to a tenth of an hour. */
-export function hoursToStartOfCare(state: Pick<ReferralState, 'facts' | 'firstVisitAt'>): number | undefined {
-  if (!state.facts.receivedAt || !state.firstVisitAt) return undefined;
-  const hours = (Date.parse(state.firstVisitAt) - Date.parse(state.facts.receivedAt)) / 3_600_000;
-  return hours >= 0 ? Math.round(hours * 10) / 10 : undefined;
 }
 
 /** PDGM admission source: institutional when an inpatient discharge falls in the 14 days before the start of care. */

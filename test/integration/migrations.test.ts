@@ -1,3 +1,4 @@
+import { defaultFollowUpSettings } from '../../src/domain/followUps';
 import { migrate } from '../../src/store/migrate';
 import { createPool } from '../../src/store/postgres';
 import { TenantRepository } from '../../src/store/tenants';
@@ -48,6 +49,8 @@ describe('migrations', () => {
       nameMatchThreshold: 0.85,
       unmatchedSources: 'wait',
       marketerOwners: {},
+      // The follow-up rules' own defaults are checked in test/domain/followUps.test.ts.
+      followUps: defaultFollowUpSettings,
     });
 
     await expect(tenants.updateSettings(4242, { timeZone: 'Mars/Olympus_Mons' })).rejects.toThrow(/IANA time zone/);
@@ -62,6 +65,8 @@ describe('migrations', () => {
       nameMatchThreshold: 0.85,
       unmatchedSources: 'wait',
       marketerOwners: {},
+      // The follow-up rules' own defaults are checked in test/domain/followUps.test.ts.
+      followUps: defaultFollowUpSettings,
     });
   });
 });

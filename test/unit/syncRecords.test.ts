@@ -1,6 +1,7 @@
 import { deriveCases } from '../../src/domain/referralLifecycle';
 import type { DataModel } from '../../src/hubspot/provision';
-import { admissionSource, hoursToStartOfCare, propertiesHash, toReferralProperties } from '../../src/sync/records';
+import { hoursToStartOfCare } from '../../src/domain/referralLifecycle';
+import { admissionSource, propertiesHash, toReferralProperties } from '../../src/sync/records';
 import { event } from '../support/events';
 
 const model: DataModel = {

@@ -1,0 +1,333 @@
+import { DateTime } from 'luxon';
+import { z } from 'zod';
+import type { BusinessCalendar } from './businessTime';
+import { hoursToStartOfCare, type AdmissionState, type ReferralState } from './referralLifecycle';
+import { businessLines, closedReferralStatuses, defaultNonAdmitReasons, type BusinessLine } from './vocabulary';
+
+/**
+ * Follow-up rules (issue #5): which HubSpot tasks a referral or an admission calls for, for whom, when they are due,
+ * and what they say. Pure: the referral's state, who the owners are, the tenant's rules and calendar, and the moment
+ * of evaluation go in; task intents come out. Each intent carries a dedupe key that depends only on what it is about
+ * (the rule and the referral, admission or source), so evaluating again, after a replayed feed, a restart or in a
+ * second worker, yields the same key and the store creates the task once.
+ */
+
+/** The rules, also the values of the task property managers report on (rlx_follow_up_rule). */
+export const followUpRules = [
+  'new_referral',
+  'first_referral',
+  'non_admit',
+  'start_of_care',
+  'stalled_referral',
+  'check_in',
+  'dormant_source',
+  'noe_overdue',
+  'partner_summary',
+  'pilot_at_risk',
+] as const;
+export type FollowUpRule = (typeof followUpRules)[number];
+
+const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time as HH:mm, e.g. 10:00');
+/** Settings arrive as text from the CLI (`--set followUps.nonAdmit.enabled=false`) and as JSON from the database. */
+const enabled = z.union([z.boolean(), z.stringbool()]).default(true);
+
+/**
+ * A tenant's follow-up rules, with defaults an agency can keep. Stored in tenant settings (`followUps`).
+ * - businessHours: the agency's working day, with the tenant's time zone and holiday calendar (DESIGN.md, US federal
+ *   holidays by default), for every due time counted in business days or hours.
+ * - skipOlderThanDays: a task whose due time passed longer ago than this is not created: loading last year's feed
+ *   (a backfill, the demo) raises no tasks for long-finished referrals.
+ */
+export const followUpSettingsSchema = z.object({
+  businessHours: z
+    .object({
+      dayStart: clockTime.default('08:00'),
+      dayEnd: clockTime.default('17:00'),
+      workdays: z
+        .preprocess(
+          (value) => (typeof value === 'string' ? value.split(',').map((day) => Number(day.trim())) : value),
+          z.array(z.number().int().min(1).max(7)).min(1),
+        )
+        .default([1, 2, 3, 4, 5]),
+    })
+    .prefault({}),
+  skipOlderThanDays: z.coerce.number().min(0).max(60).default(3),
+  /** Who works the intake queue: an owner id or a user's email. Stalled referrals and NOE warnings go there too. */
+  intakeOwner: z.string().trim().min(1).max(200).optional(),
+  newReferral: z.object({ enabled }).prefault({}),
+  firstReferral: z.object({ enabled, at: clockTime.default('10:00') }).prefault({}),
+  nonAdmit: z.object({ enabled }).prefault({}),
+  startOfCare: z.object({ enabled, at: clockTime.default('10:00') }).prefault({}),
+  stalledReferral: z.object({ enabled, afterBusinessHours: z.coerce.number().positive().max(80).default(3) }).prefault({}),
+  /** Hospice: the Notice of Election must be accepted within 5 calendar days of election; warn on this day after it. */
+  noe: z.object({ enabled, warnOnDay: z.coerce.number().int().min(1).max(5).default(4) }).prefault({}),
+});
+export type FollowUpSettings = z.infer<typeof followUpSettingsSchema>;
+export const defaultFollowUpSettings: FollowUpSettings = followUpSettingsSchema.parse({});
+
+export type TaskType = 'CALL' | 'EMAIL' | 'TODO';
+export type TaskPriority = 'HIGH' | 'MEDIUM' | 'LOW';
+/** Whose task it is: the referral's liaison (the attribution chain of src/domain/attribution.ts) or intake. */
+export type OwnerRole = 'liaison' | 'intake';
+
+export interface TaskIntent {
+  key: string;
+  rule: FollowUpRule;
+  type: TaskType;
+  priority: TaskPriority;
+  subject: string;
+  body: string;
+  dueAt: Date;
+  role: OwnerRole;
+  /** Undefined when the role has nobody: the task is created unassigned, in the portal's task queue. */
+  ownerId: string | undefined;
+  referralKey: string;
+  admissionKey?: string;
+  /** What the task is associated with in HubSpot, besides the referral record. */
+  withCompany: boolean;
+  withContact: boolean;
+}
+
+/** What the rules need to know besides the referral: names for the text, and who is who. */
+export interface FollowUpContext {
+  agencyName: string;
+  /** The referral source as the CRM names it, e.g. "Mercy General Hospital". */
+  sourceName: string | undefined;
+  /** The source's stable reference (src/domain/attribution.ts), for the one thank-you per source. */
+  sourceRef: string | undefined;
+  /** The referring clinician, e.g. "Dr. Anita Patel". */
+  clinicianName: string | undefined;
+  /** This referral is the first the agency received from its source. */
+  firstFromSource: boolean;
+  owners: { liaison: string | undefined; intake: string | undefined };
+}
+
+/** Plain words for the source about why a referral was not admitted, and what the liaison can offer instead. */
+const nonAdmitWords: Record<(typeof defaultNonAdmitReasons)[number]['value'], { reason: string; offer: string }> = {
+  insurance_not_accepted: {
+    reason: 'insurance not accepted',
+    offer: "We can suggest an agency in the patient's plan network, or go over other ways to cover care.",
+  },
+  outside_service_area: { reason: 'outside our service area', offer: "We can suggest an agency that serves the patient's area." },
+  patient_declined: {
+    reason: 'the patient or family declined care',
+    offer: 'We are glad to see the patient again if anything changes.',
+  },
+  not_homebound: {
+    reason: 'the patient is not homebound',
+    offer: 'Outpatient therapy or a community program may fit better; we can share options.',
+  },
+  no_skilled_need: {
+    reason: 'no skilled need',
+    offer: 'Personal care or a community program may fit better; we can share options.',
+  },
+  staffing_unavailable: {
+    reason: 'we had no staff available',
+    offer: 'We can suggest an agency with capacity now, and will tell you as soon as we can take patients in that area again.',
+  },
+  went_to_another_agency: { reason: 'the patient chose another agency', offer: 'Thank you for thinking of us; we would welcome the next one.' },
+  hospitalized: {
+    reason: 'the patient was hospitalized before care began',
+    offer: 'Send the referral again at discharge and we will start care promptly.',
+  },
+  expired: { reason: 'the patient passed away before care began', offer: 'Thank you for trusting us with this referral.' },
+  physician_would_not_sign: {
+    reason: 'the physician would not sign the orders',
+    offer: 'With a physician willing to sign the orders, we can start care.',
+  },
+  other: { reason: 'we were not able to start care', offer: 'We are glad to talk through other options.' },
+};
+
+const lineWords = (line: BusinessLine | undefined) => businessLines.find((l) => l.value === line)?.label.toLowerCase();
+
+/** The text of a day in the tenant's zone, e.g. "November 25". */
+function dayText(calendar: BusinessCalendar, instant: Date, timeZone: string): string {
+  return DateTime.fromISO(calendar.localDate(instant), { zone: timeZone }).toFormat('LLLL d');
+}
+
+function hoursText(hours: number): string {
+  const rounded = Math.round(hours);
+  return `${rounded} hour${rounded === 1 ? '' : 's'}`;
+}
+
+/**
+ * The tasks a referral calls for at `now`: an alert to the liaison when it arrives, a thank-you call for a source's
+ * first referral, a call the same business day to explain a non-admit, the start-of-care update the next business
+ * day, and an escalation once when it has had no status change for N business hours after receipt.
+ */
+export function referralFollowUps(
+  referral: ReferralState,
+  context: FollowUpContext,
+  settings: FollowUpSettings,
+  calendar: BusinessCalendar,
+  timeZone: string,
+  now: Date,
+): TaskIntent[] {
+  const receivedAt = referral.facts.receivedAt ? new Date(referral.facts.receivedAt) : undefined;
+  if (!receivedAt) return [];
+  const source = context.sourceName ?? 'the referral source';
+  const line = lineWords(referral.facts.businessLine);
+  const received = dayText(calendar, receivedAt, timeZone);
+  const sign = `— ${context.agencyName}`;
+  const intents: TaskIntent[] = [];
+  const add = (intent: Omit<TaskIntent, 'referralKey' | 'ownerId'>) => {
+    // A task due long ago (last year's referrals loaded by a backfill) is history, not work.
+    if (now.getTime() - intent.dueAt.getTime() > settings.skipOlderThanDays * 86_400_000) return;
+    intents.push({ ...intent, referralKey: referral.referralKey, ownerId: context.owners[intent.role] });
+  };
+  const closed = closedReferralStatuses.includes(referral.status);
+
+  if (settings.newReferral.enabled && !closed) {
+    add({
+      key: `new_referral:${referral.referralKey}`,
+      rule: 'new_referral',
+      type: 'TODO',
+      priority: 'HIGH',
+      subject: `New referral from ${source}${line ? ` · ${line}` : ''}`,
+      body: [
+        `${source} sent ${line ? `a ${line}` : 'a'} referral, received ${received} at ${DateTime.fromJSDate(receivedAt, { zone: timeZone }).toFormat('h:mm a')}.`,
+        'Check that intake has what it needs, and let the source know it is in good hands.',
+      ].join('\n'),
+      dueAt: receivedAt,
+      role: 'liaison',
+      withCompany: true,
+      withContact: true,
+    });
+  }
+
+  if (settings.firstReferral.enabled && context.firstFromSource && context.sourceRef) {
+    add({
+      key: `first_referral:${context.sourceRef}`,
+      rule: 'first_referral',
+      type: 'CALL',
+      priority: 'MEDIUM',
+      subject: `Thank-you call: first referral from ${source}`,
+      body: [
+        `${source} sent its first referral to ${context.agencyName} on ${received}.`,
+        `Call ${context.clinicianName ?? 'the referring contact'} to thank them and say how referrals reach you.`,
+        '',
+        'Message for the source:',
+        `"Thank you for your first referral to ${context.agencyName}. We will keep you posted on how your patient is doing. ${sign}"`,
+      ].join('\n'),
+      dueAt: calendar.nextBusinessDayAt(receivedAt, settings.firstReferral.at),
+      role: 'liaison',
+      withCompany: true,
+      withContact: true,
+    });
+  }
+
+  const nonAdmitted = referral.history.find((change) => change.status === 'non_admitted');
+  if (settings.nonAdmit.enabled && referral.status === 'non_admitted' && nonAdmitted && referral.nonAdmitReason) {
+    const words = nonAdmitWords[referral.nonAdmitReason];
+    const outcome = referral.facts.businessLine === 'hospice' ? 'not taken under care' : 'not admitted';
+    add({
+      key: `non_admit:${referral.referralKey}`,
+      rule: 'non_admit',
+      type: 'CALL',
+      priority: 'HIGH',
+      subject: `Call ${source}: referral of ${received} ${outcome} (${words.reason})`,
+      body: [
+        `Call ${context.clinicianName ?? 'the referring contact'} at ${source} today to explain, and offer an alternative.`,
+        '',
+        'Message for the source:',
+        `"Thank you for your referral of ${received}. We were not able to admit your patient: ${words.reason}. ${words.offer} ${sign}"`,
+      ].join('\n'),
+      dueAt: calendar.endOfBusinessDay(new Date(nonAdmitted.at)),
+      role: 'liaison',
+      withCompany: true,
+      withContact: true,
+    });
+  }
+
+  const hours = hoursToStartOfCare(referral);
+  const seenAt = referral.firstVisitAt ? new Date(referral.firstVisitAt) : undefined;
+  if (settings.startOfCare.enabled && referral.status === 'admitted' && seenAt && hours !== undefined) {
+    add({
+      key: `start_of_care:${referral.referralKey}`,
+      rule: 'start_of_care',
+      type: 'EMAIL',
+      priority: 'MEDIUM',
+      subject: `Send SOC update to ${source}: seen ${hoursText(hours)} after referral`,
+      body: [
+        `Send ${context.clinicianName ?? 'the referring contact'} at ${source} the start-of-care update.`,
+        '',
+        'Message for the source:',
+        `"Thank you for your referral of ${received}. Our team saw your patient on ${dayText(calendar, seenAt, timeZone)}, ${hoursText(hours)} after we received it, and ${line ? `${line} care` : 'care'} has started. ${sign}"`,
+      ].join('\n'),
+      dueAt: calendar.nextBusinessDayAt(seenAt, settings.startOfCare.at),
+      role: 'liaison',
+      withCompany: true,
+      withContact: true,
+    });
+  }
+
+  // Stalled: still at its first status (no change at all) N business hours after it was received.
+  const stalledAt = calendar.addBusinessHours(receivedAt, settings.stalledReferral.afterBusinessHours);
+  if (settings.stalledReferral.enabled && !closed && referral.history.length <= 1 && now.getTime() >= stalledAt.getTime()) {
+    const after = `${settings.stalledReferral.afterBusinessHours} business hour${settings.stalledReferral.afterBusinessHours === 1 ? '' : 's'}`;
+    const roles: OwnerRole[] = context.owners.intake !== undefined && context.owners.intake === context.owners.liaison ? ['liaison'] : ['intake', 'liaison'];
+    for (const role of roles) {
+      if (role === 'intake' && context.owners.intake === undefined) continue;
+      add({
+        key: `stalled_referral:${referral.referralKey}:${role}`,
+        rule: 'stalled_referral',
+        type: 'TODO',
+        priority: 'HIGH',
+        subject: `Stalled referral from ${source}: no update ${after} after receipt`,
+        body: [
+          `The ${line ? `${line} ` : ''}referral ${source} sent on ${received} has had no status change in ${after}.`,
+          role === 'intake' ? 'Move it forward in the EHR, or record why it waits.' : 'Check with intake, and tell the source where it stands.',
+        ].join('\n'),
+        dueAt: stalledAt,
+        role,
+        withCompany: true,
+        withContact: false,
+      });
+    }
+  }
+  return intents;
+}
+
+/**
+ * Hospice: the Notice of Election must be accepted within 5 calendar days of the election (DESIGN.md); on day
+ * `warnOnDay` after the election (the election date is day 0) with no acceptance, intake is told, else the liaison.
+ */
+export function admissionFollowUps(
+  admission: AdmissionState,
+  context: FollowUpContext,
+  settings: FollowUpSettings,
+  timeZone: string,
+  now: Date,
+): TaskIntent[] {
+  if (!settings.noe.enabled || !admission.electionDate || admission.noeAcceptedDate || !admission.referralKey) return [];
+  if (admission.status === 'cancelled') return [];
+  const election = DateTime.fromISO(admission.electionDate, { zone: timeZone });
+  const warnOn = election.plus({ days: settings.noe.warnOnDay });
+  if (now.getTime() < warnOn.startOf('day').toMillis()) return [];
+  // The deadline is in calendar days, weekends included: due the end of the working day of the warning day itself.
+  const [hour = 17, minute = 0] = settings.businessHours.dayEnd.split(':').map(Number);
+  const dueAt = warnOn.set({ hour, minute }).toJSDate();
+  if (now.getTime() - dueAt.getTime() > settings.skipOlderThanDays * 86_400_000) return [];
+  const deadline = election.plus({ days: 5 }).toFormat('LLLL d');
+  const role: OwnerRole = context.owners.intake !== undefined ? 'intake' : 'liaison';
+  return [
+    {
+      key: `noe_overdue:${admission.admissionKey}`,
+      rule: 'noe_overdue',
+      type: 'TODO',
+      priority: 'HIGH',
+      subject: `Hospice NOE not accepted: elected ${election.toFormat('LLLL d')}, due by ${deadline}`,
+      body: [
+        `The Notice of Election for the hospice admission from ${context.sourceName ?? 'the referral source'} (elected ${election.toFormat('LLLL d')}) is not accepted yet${admission.noeSubmittedDate ? ` (submitted ${DateTime.fromISO(admission.noeSubmittedDate).toFormat('LLLL d')})` : ' and not submitted'}.`,
+        `Medicare requires it within 5 calendar days of the election, by ${deadline}; when it is late, the days before it is filed are not paid.`,
+      ].join('\n'),
+      dueAt,
+      role,
+      ownerId: context.owners[role],
+      referralKey: admission.referralKey,
+      admissionKey: admission.admissionKey,
+      withCompany: true,
+      withContact: false,
+    },
+  ];
+}
