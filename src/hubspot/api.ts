@@ -388,11 +388,14 @@ export async function batchUpsert(
   idProperty: string,
   inputs: readonly UpsertInput[],
 ): Promise<ItemOutcome<UpsertInput>[]> {
-  const latest = new Map<string, UpsertInput>();
-  for (const input of inputs) latest.set(input.id, input);
   // An update's answer need not repeat the id property; the trace id we sent identifies the input.
-  return writeInBatches(hubspot, `/crm/v3/objects/${enc(objectType)}/batch/upsert`, [...latest.values()], { idProperty }, (o) =>
-    o.objectWriteTraceId ?? o.properties[idProperty] ?? undefined,
+  return writeInBatches(
+    hubspot,
+    `/crm/v3/objects/${enc(objectType)}/batch/upsert`,
+    inputs,
+    (input) => ({ id: input.id, idProperty, properties: wireProperties(input.properties) }),
+    (input) => input.id,
+    (o) => o.objectWriteTraceId ?? o.properties[idProperty] ?? undefined,
   );
 }
 
@@ -406,41 +409,48 @@ export async function batchUpdate(
   objectType: string,
   inputs: readonly UpsertInput[],
 ): Promise<ItemOutcome<UpsertInput>[]> {
-  const latest = new Map<string, UpsertInput>();
-  for (const input of inputs) latest.set(input.id, input);
-  return writeInBatches(hubspot, `/crm/v3/objects/${enc(objectType)}/batch/update`, [...latest.values()], {}, (o) => o.objectWriteTraceId ?? o.id);
+  return writeInBatches(
+    hubspot,
+    `/crm/v3/objects/${enc(objectType)}/batch/update`,
+    inputs,
+    (input) => ({ id: input.id, properties: wireProperties(input.properties) }),
+    (input) => input.id,
+    (o) => o.objectWriteTraceId ?? o.id,
+  );
+}
+
+/** Property values as HubSpot takes them: strings, "" to clear. */
+function wireProperties(properties: UpsertInput['properties']): Record<string, string> {
+  return Object.fromEntries(Object.entries(properties).map(([k, v]) => [k, v === null ? '' : String(v)]));
 }
 
 /**
- * The batch write both upsert and update are: each input sent with an objectWriteTraceId (its id), so that HubSpot
- * writes the valid ones and answers 207 with an error per failed input, tagged with its trace id; without, one bad
- * input fails the whole batch. A whole-batch rejection (400) marks every item of that batch failed; auth, scope and
- * daily-limit errors stop it all.
+ * The batch write that create, upsert and update are: each input sent with an objectWriteTraceId (its key), so that
+ * HubSpot writes the valid ones and answers 207 with an error per failed input, tagged with its trace id; without,
+ * one bad input fails the whole batch (https://developers.hubspot.com/docs/api-reference/error-handling, "Multi-status
+ * errors"). HubSpot rejects duplicate ids inside one batch and trace ids must be unique, so the last input for a key
+ * wins before sending. A whole-batch rejection (a 4xx) marks every item of that batch failed and the other batches go
+ * on; auth, scope and daily-limit errors stop it all.
  */
-async function writeInBatches(
+async function writeInBatches<T>(
   hubspot: HubSpot,
   path: string,
-  inputs: readonly UpsertInput[],
-  extra: Record<string, string>,
+  inputs: readonly T[],
+  toWire: (input: T) => Record<string, unknown>,
+  keyOfInput: (input: T) => string,
   keyOf: (object: SimpleObject) => string | undefined,
-): Promise<ItemOutcome<UpsertInput>[]> {
-  const outcomes: ItemOutcome<UpsertInput>[] = [];
-  for (const part of chunk(inputs)) {
-    const body = {
-      inputs: part.map((input) => ({
-        id: input.id,
-        ...extra,
-        objectWriteTraceId: input.id,
-        properties: Object.fromEntries(
-          Object.entries(input.properties).map(([k, v]) => [k, v === null ? '' : String(v)]),
-        ),
-      })),
-    };
+): Promise<ItemOutcome<T>[]> {
+  const outcomes: ItemOutcome<T>[] = [];
+  const latest = [...new Map(inputs.map((input) => [keyOfInput(input), input])).values()];
+  for (const part of chunk(latest)) {
+    const body = { inputs: part.map((input) => ({ ...toWire(input), objectWriteTraceId: keyOfInput(input) })) };
     try {
       const { body: answer } = await hubspot.send({ method: 'POST', path, body }, batchResponseSchema);
-      outcomes.push(...matchOutcomes(part, answer.results, answer.errors ?? [], keyOf));
+      outcomes.push(...matchOutcomes(part, keyOfInput, answer.results, answer.errors ?? [], keyOf));
     } catch (error) {
-      if (!(error instanceof HubSpotApiError) || error.status !== 400 || error.constructor !== HubSpotApiError) throw error;
+      const rejected =
+        error instanceof HubSpotApiError && error.constructor === HubSpotApiError && error.status >= 400 && error.status < 500;
+      if (!rejected) throw error;
       const failure = { category: error.category ?? 'VALIDATION_ERROR', message: error.body.message ?? error.message };
       outcomes.push(...part.map((input) => ({ input, ok: false as const, error: failure })));
     }
@@ -452,18 +462,20 @@ async function writeInBatches(
  * Batch results come in no guaranteed order: match them to inputs by key. An input with no result is failed, with the
  * error whose context names its key, or else the batch's first error.
  */
-function matchOutcomes(
-  inputs: readonly UpsertInput[],
+function matchOutcomes<T>(
+  inputs: readonly T[],
+  keyOfInput: (input: T) => string,
   results: SimpleObject[],
   errors: BatchItemError[],
   keyOf: (object: SimpleObject) => string | undefined,
-): ItemOutcome<UpsertInput>[] {
+): ItemOutcome<T>[] {
   const byKey = new Map(results.map((object) => [keyOf(object), object]));
   return inputs.map((input) => {
-    const object = byKey.get(input.id);
+    const key = keyOfInput(input);
+    const object = byKey.get(key);
     if (object) return { input, ok: true as const, object };
     const error =
-      errors.find((e) => Object.values(e.context ?? {}).some((values) => values.includes(input.id))) ?? errors[0];
+      errors.find((e) => Object.values(e.context ?? {}).some((values) => values.includes(key))) ?? errors[0];
     return {
       input,
       ok: false as const,
@@ -708,3 +720,4 @@ export async function findCreatedWithout(
     [property],
   );
 }
+
