@@ -311,6 +311,11 @@ const tasks: ObjectTypeDefinition = {
       ['HIGH', 'High'],
       ['NONE', 'None'],
     ]),
+    // When the task was completed. Not in the tasks guide's property list
+    // (https://developers.hubspot.com/docs/api/crm/tasks); it is the property integrations read from HubSpot for it.
+    // No HubSpot documentation we found says whether an API update to COMPLETED fills it, so the sandbox does not:
+    // it holds what is written to it.
+    property('hs_task_completion_date', 'Completed at', 'datetime', 'date', 'taskinformation'),
     select('hs_task_type', 'Task Type', 'taskinformation', [
       ['CALL', 'Call'],
       ['EMAIL', 'Email'],

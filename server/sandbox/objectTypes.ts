@@ -151,7 +151,9 @@ export async function getSchemaRoute(ctx: RequestContext): Promise<Reply> {
 /**
  * POST /crm-object-schemas/v3/schemas: a new custom object "2-N" named p{portalId}_{name}, with its properties,
  * HubSpot's default properties, its own property group and an association definition (both directions) with each of
- * associatedObjects. Custom objects start with no pipeline.
+ * associatedObjects. Custom objects start with no pipeline. Only associatedObjects get definitions: HubSpot's schema
+ * documentation (https://developers.hubspot.com/docs/api/crm/crm-custom-objects) names no others, so none are made
+ * with activities (tasks, notes) either; they are added like any other, with POST .../{objectType}/associations.
  */
 export async function createSchemaRoute(ctx: RequestContext): Promise<Reply> {
   const input = parseBody(schemaCreateSchema, ctx.body);

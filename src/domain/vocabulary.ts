@@ -89,3 +89,22 @@ export const accountTiers = [
   { value: 'C', label: 'C' },
   { value: 'D', label: 'D (dormant or new)' },
 ] as const;
+
+/**
+ * The follow-up rules that create a liaison's tasks. Each task names its rule, so a manager can report completion
+ * per rule in HubSpot's report builder.
+ */
+export const followUpRules = [
+  { value: 'new_referral', label: 'New referral' },
+  { value: 'first_referral', label: 'First referral from a source' },
+  { value: 'non_admit', label: 'Non-admit explained' },
+  { value: 'start_of_care', label: 'Start of care update' },
+  { value: 'stalled_referral', label: 'Stalled referral' },
+  { value: 'check_in', label: 'Account check-in' },
+  { value: 'dormant_source', label: 'Dormant source' },
+  { value: 'noe_overdue', label: 'Hospice NOE not accepted' },
+  { value: 'partner_summary', label: 'Partner summary' },
+  { value: 'pilot_at_risk', label: 'Pilot at risk' },
+] as const;
+
+export type FollowUpRule = (typeof followUpRules)[number]['value'];

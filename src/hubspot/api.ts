@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { HubSpot } from './client';
+import { TASK_KEY_PROPERTY } from './dataModel';
 import { HubSpotApiError } from './errors';
 
 /**
@@ -388,11 +389,14 @@ export async function batchUpsert(
   idProperty: string,
   inputs: readonly UpsertInput[],
 ): Promise<ItemOutcome<UpsertInput>[]> {
-  const latest = new Map<string, UpsertInput>();
-  for (const input of inputs) latest.set(input.id, input);
   // An update's answer need not repeat the id property; the trace id we sent identifies the input.
-  return writeInBatches(hubspot, `/crm/v3/objects/${enc(objectType)}/batch/upsert`, [...latest.values()], { idProperty }, (o) =>
-    o.objectWriteTraceId ?? o.properties[idProperty] ?? undefined,
+  return writeInBatches(
+    hubspot,
+    `/crm/v3/objects/${enc(objectType)}/batch/upsert`,
+    inputs,
+    (input) => ({ id: input.id, idProperty, properties: wireProperties(input.properties) }),
+    (input) => input.id,
+    (o) => o.objectWriteTraceId ?? o.properties[idProperty] ?? undefined,
   );
 }
 
@@ -406,41 +410,48 @@ export async function batchUpdate(
   objectType: string,
   inputs: readonly UpsertInput[],
 ): Promise<ItemOutcome<UpsertInput>[]> {
-  const latest = new Map<string, UpsertInput>();
-  for (const input of inputs) latest.set(input.id, input);
-  return writeInBatches(hubspot, `/crm/v3/objects/${enc(objectType)}/batch/update`, [...latest.values()], {}, (o) => o.objectWriteTraceId ?? o.id);
+  return writeInBatches(
+    hubspot,
+    `/crm/v3/objects/${enc(objectType)}/batch/update`,
+    inputs,
+    (input) => ({ id: input.id, properties: wireProperties(input.properties) }),
+    (input) => input.id,
+    (o) => o.objectWriteTraceId ?? o.id,
+  );
+}
+
+/** Property values as HubSpot takes them: strings, "" to clear. */
+function wireProperties(properties: UpsertInput['properties']): Record<string, string> {
+  return Object.fromEntries(Object.entries(properties).map(([k, v]) => [k, v === null ? '' : String(v)]));
 }
 
 /**
- * The batch write both upsert and update are: each input sent with an objectWriteTraceId (its id), so that HubSpot
- * writes the valid ones and answers 207 with an error per failed input, tagged with its trace id; without, one bad
- * input fails the whole batch. A whole-batch rejection (400) marks every item of that batch failed; auth, scope and
- * daily-limit errors stop it all.
+ * The batch write that create, upsert and update are: each input sent with an objectWriteTraceId (its key), so that
+ * HubSpot writes the valid ones and answers 207 with an error per failed input, tagged with its trace id; without,
+ * one bad input fails the whole batch (https://developers.hubspot.com/docs/api-reference/error-handling, "Multi-status
+ * errors"). HubSpot rejects duplicate ids inside one batch and trace ids must be unique, so the last input for a key
+ * wins before sending. A whole-batch rejection (a 4xx) marks every item of that batch failed and the other batches go
+ * on; auth, scope and daily-limit errors stop it all.
  */
-async function writeInBatches(
+async function writeInBatches<T>(
   hubspot: HubSpot,
   path: string,
-  inputs: readonly UpsertInput[],
-  extra: Record<string, string>,
+  inputs: readonly T[],
+  toWire: (input: T) => Record<string, unknown>,
+  keyOfInput: (input: T) => string,
   keyOf: (object: SimpleObject) => string | undefined,
-): Promise<ItemOutcome<UpsertInput>[]> {
-  const outcomes: ItemOutcome<UpsertInput>[] = [];
-  for (const part of chunk(inputs)) {
-    const body = {
-      inputs: part.map((input) => ({
-        id: input.id,
-        ...extra,
-        objectWriteTraceId: input.id,
-        properties: Object.fromEntries(
-          Object.entries(input.properties).map(([k, v]) => [k, v === null ? '' : String(v)]),
-        ),
-      })),
-    };
+): Promise<ItemOutcome<T>[]> {
+  const outcomes: ItemOutcome<T>[] = [];
+  const latest = [...new Map(inputs.map((input) => [keyOfInput(input), input])).values()];
+  for (const part of chunk(latest)) {
+    const body = { inputs: part.map((input) => ({ ...toWire(input), objectWriteTraceId: keyOfInput(input) })) };
     try {
       const { body: answer } = await hubspot.send({ method: 'POST', path, body }, batchResponseSchema);
-      outcomes.push(...matchOutcomes(part, answer.results, answer.errors ?? [], keyOf));
+      outcomes.push(...matchOutcomes(part, keyOfInput, answer.results, answer.errors ?? [], keyOf));
     } catch (error) {
-      if (!(error instanceof HubSpotApiError) || error.status !== 400 || error.constructor !== HubSpotApiError) throw error;
+      const rejected =
+        error instanceof HubSpotApiError && error.constructor === HubSpotApiError && error.status >= 400 && error.status < 500;
+      if (!rejected) throw error;
       const failure = { category: error.category ?? 'VALIDATION_ERROR', message: error.body.message ?? error.message };
       outcomes.push(...part.map((input) => ({ input, ok: false as const, error: failure })));
     }
@@ -452,18 +463,20 @@ async function writeInBatches(
  * Batch results come in no guaranteed order: match them to inputs by key. An input with no result is failed, with the
  * error whose context names its key, or else the batch's first error.
  */
-function matchOutcomes(
-  inputs: readonly UpsertInput[],
+function matchOutcomes<T>(
+  inputs: readonly T[],
+  keyOfInput: (input: T) => string,
   results: SimpleObject[],
   errors: BatchItemError[],
   keyOf: (object: SimpleObject) => string | undefined,
-): ItemOutcome<UpsertInput>[] {
+): ItemOutcome<T>[] {
   const byKey = new Map(results.map((object) => [keyOf(object), object]));
   return inputs.map((input) => {
-    const object = byKey.get(input.id);
+    const key = keyOfInput(input);
+    const object = byKey.get(key);
     if (object) return { input, ok: true as const, object };
     const error =
-      errors.find((e) => Object.values(e.context ?? {}).some((values) => values.includes(input.id))) ?? errors[0];
+      errors.find((e) => Object.values(e.context ?? {}).some((values) => values.includes(key))) ?? errors[0];
     return {
       input,
       ok: false as const,
@@ -707,4 +720,136 @@ export async function findCreatedWithout(
     ],
     [property],
   );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Follow-up tasks (object 0-27): https://developers.hubspot.com/docs/api/crm/tasks. hs_timestamp (the due date, ms or
+// ISO) is required; associations are given inline with each task.
+
+const TASKS = 'tasks';
+
+export interface TaskInput {
+  /** Our dedupe key; written to rlx_task_key. */
+  key: string;
+  /** hs_task_subject, hs_task_body, hs_timestamp (due, ms or ISO), hs_task_type, hs_task_priority, hs_task_status, hubspot_owner_id, rlx_follow_up_rule … */
+  properties: Record<string, string>;
+  /** toObjectType is for the reader: HubSpot knows the target object from the association type id. */
+  associations: ReadonlyArray<{
+    toObjectType: string;
+    toId: string;
+    associationTypeId: number;
+    category: 'HUBSPOT_DEFINED' | 'USER_DEFINED';
+  }>;
+}
+
+export type TaskOutcome =
+  | { ok: true; key: string; id: string }
+  | { ok: false; key: string; error: { category: string; message: string } };
+
+/**
+ * Batch create, 100 per call, associations inline (POST /crm/v3/objects/tasks/batch/create,
+ * https://developers.hubspot.com/docs/api-reference/legacy/crm/objects/objects/batch/create-objects); results matched
+ * back to inputs by rlx_task_key (HubSpot returns them in no guaranteed order); a 207 or a 4xx for a batch gives
+ * per-item failures without throwing for the others. Each input carries its key as objectWriteTraceId, which is what
+ * makes HubSpot create the valid tasks of a batch and answer 207 for an invalid owner or a missing associated record
+ * instead of refusing the whole batch (https://developers.hubspot.com/docs/api-reference/error-handling, "Multi-status
+ * errors"). A key given twice is created once, from its last input.
+ */
+export async function createTasks(hubspot: HubSpot, inputs: readonly TaskInput[]): Promise<TaskOutcome[]> {
+  const outcomes = await writeInBatches(
+    hubspot,
+    `/crm/v3/objects/${TASKS}/batch/create`,
+    inputs,
+    (input) => ({
+      properties: { ...input.properties, [TASK_KEY_PROPERTY]: input.key },
+      associations: input.associations.map((a) => ({
+        to: { id: a.toId },
+        types: [{ associationCategory: a.category, associationTypeId: a.associationTypeId }],
+      })),
+    }),
+    (input) => input.key,
+    (task) => task.properties[TASK_KEY_PROPERTY] ?? task.objectWriteTraceId,
+  );
+  return outcomes.map((o) =>
+    o.ok ? { ok: true, key: o.input.key, id: o.object.id } : { ok: false, key: o.input.key, error: o.error },
+  );
+}
+
+/**
+ * key -> task id for tasks carrying these keys (search IN on rlx_task_key, 100 values per search, all pages). Should
+ * two tasks carry one key (a person copied one), the older (lower id) is the one reported. HubSpot's search index
+ * trails writes by a few seconds, so a task created a moment ago may not be found yet.
+ */
+export async function findTasksByKey(hubspot: HubSpot, keys: readonly string[]): Promise<Map<string, string>> {
+  const wanted = new Set(keys);
+  const found = await findByPropertyValues(hubspot, TASKS, TASK_KEY_PROPERTY, [...wanted]);
+  const byKey = new Map<string, string>();
+  for (const task of found.sort((a, b) => Number(a.id) - Number(b.id))) {
+    const key = task.properties[TASK_KEY_PROPERTY];
+    if (key != null && wanted.has(key) && !byKey.has(key)) byKey.set(key, task.id);
+  }
+  return byKey;
+}
+
+export interface TaskState {
+  id: string;
+  status: string;
+  ownerId: string | null;
+  completedAt: Date | null;
+}
+
+/**
+ * hs_task_completion_date is not among the task properties HubSpot's guide lists; it is the property integrations
+ * read for when a task was completed. Read as a datetime (ISO or epoch milliseconds); absent leaves completedAt null
+ * rather than guessed from the status.
+ */
+const TASK_STATE_PROPERTIES = ['hs_task_status', 'hubspot_owner_id', 'hs_task_completion_date'] as const;
+
+/** Tasks by id (batch read hs_task_status, hubspot_owner_id, hs_task_completion_date …); ids not found (deleted) are left out. */
+export async function readTasks(hubspot: HubSpot, ids: readonly string[]): Promise<TaskState[]> {
+  const tasks = await batchRead(hubspot, TASKS, ids, TASK_STATE_PROPERTIES);
+  return tasks.map((task) => ({
+    id: task.id,
+    status: task.properties.hs_task_status ?? '',
+    ownerId: task.properties.hubspot_owner_id || null,
+    completedAt: toInstant(task.properties.hs_task_completion_date),
+  }));
+}
+
+/** A datetime property's value (ISO 8601, or epoch milliseconds as HubSpot's older answers give them) as a Date. */
+function toInstant(value: string | null | undefined): Date | null {
+  if (!value) return null;
+  const at = /^\d+$/.test(value) ? new Date(Number(value)) : new Date(value);
+  return Number.isNaN(at.getTime()) ? null : at;
+}
+
+/** Tasks whose owner could not be changed (for a reason other than the task being gone). */
+export class TasksNotReassignedError extends Error {
+  constructor(readonly failures: ReadonlyArray<{ id: string; error: { category: string; message: string } }>) {
+    super(
+      `HubSpot refused to reassign ${failures.length} task${failures.length === 1 ? '' : 's'}: ` +
+        failures
+          .slice(0, 3)
+          .map((f) => `${f.id} (${f.error.message})`)
+          .join('; '),
+    );
+    this.name = 'TasksNotReassignedError';
+  }
+}
+
+/**
+ * Batch update of owners (reassignment when a company's owner changes), 100 per call. A task deleted in HubSpot in
+ * the meantime has no owner to change and is skipped; any other refusal (an owner HubSpot does not know) throws
+ * TasksNotReassignedError once every batch has been sent, the others being reassigned.
+ */
+export async function reassignTasks(hubspot: HubSpot, changes: ReadonlyArray<{ id: string; ownerId: string }>): Promise<void> {
+  const outcomes = await batchUpdate(
+    hubspot,
+    TASKS,
+    changes.map((change) => ({ id: change.id, properties: { hubspot_owner_id: change.ownerId } })),
+  );
+  const failures = outcomes.flatMap((o) =>
+    o.ok || o.error.category === 'OBJECT_NOT_FOUND' ? [] : [{ id: o.input.id, error: o.error }],
+  );
+  if (failures.length > 0) throw new TasksNotReassignedError(failures);
 }

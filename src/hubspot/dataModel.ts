@@ -4,6 +4,7 @@ import {
   admissionStatuses,
   businessLines,
   defaultNonAdmitReasons,
+  followUpRules,
   payerCategories,
   referralStatuses,
   referralTrends,
@@ -178,7 +179,30 @@ const scorecardProperties: PropertyDefinition[] = [
   },
 ];
 
+/**
+ * Every follow-up task carries the dedupe key our database keeps for it, so that after a crash between HubSpot's
+ * answer and our commit a retry finds the task by searching for its key instead of creating it twice. Not a unique
+ * property: nothing here relies on HubSpot refusing a second task with the same key, only on finding the first.
+ */
+export const TASK_KEY_PROPERTY = 'rlx_task_key';
+/** The rule that made the task, for completion reports per rule in HubSpot's report builder. */
+export const TASK_RULE_PROPERTY = 'rlx_follow_up_rule';
+
+const taskProperties: PropertyDefinition[] = [
+  text(TASK_KEY_PROPERTY, 'Referralynx follow-up key', 'Set by Referralynx on the follow-up tasks it creates, so that it never creates one twice.'),
+  choice(TASK_RULE_PROPERTY, 'Referralynx follow-up rule', 'The follow-up rule that created this task.', followUpRules),
+];
+
+/**
+ * HUBSPOT_DEFINED association types from tasks to the standard objects a follow-up task is attached to: the same in
+ * every portal (https://developers.hubspot.com/docs/api/crm/associations#association-type-id-values: task to company
+ * 192, task to contact 204). The type from tasks to Referral records is the portal's own: provisioning reads it.
+ */
+export const TASK_TO_COMPANY_TYPE_ID = 192;
+export const TASK_TO_CONTACT_TYPE_ID = 204;
+
 export const standardObjectProperties = [
   { objectType: 'companies', properties: scorecardProperties },
   { objectType: 'contacts', properties: scorecardProperties },
+  { objectType: 'tasks', properties: taskProperties },
 ] as const;

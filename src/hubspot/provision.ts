@@ -14,6 +14,7 @@ import {
   listPropertyGroups,
   updateObjectSchema,
   updateProperty,
+  type AssociationLabel,
   type HubSpotObjectSchema,
   type ObjectSchemaDefinition,
   type PropertyDefinition,
@@ -22,6 +23,8 @@ import type { HubSpot } from './client';
 import {
   PROPERTY_GROUP,
   REFERRAL_PIPELINE_LABEL,
+  TASK_TO_COMPANY_TYPE_ID,
+  TASK_TO_CONTACT_TYPE_ID,
   admissionObject,
   associationLabels,
   noLongerRequired,
@@ -45,11 +48,25 @@ export const dataModelSchema = z.object({
   referralPipelineId: z.string(),
   /** Pipeline stage id for each referral status. */
   referralStageIds: z.record(z.string(), z.string()),
-  /** USER_DEFINED association type ids by label key (associationLabels in dataModel.ts). */
+  /**
+   * Association type ids by key: the USER_DEFINED labels (associationLabels in dataModel.ts), and the types a
+   * follow-up task is created with: task_to_company, task_to_contact, task_to_referral.
+   */
   associationTypeIds: z.record(z.string(), z.number()),
+  /**
+   * The category of each type in associationTypeIds, which HubSpot wants beside the id. Absent in models saved before
+   * tasks, whose types were all USER_DEFINED labels: read it with associationCategoryOf.
+   */
+  associationCategories: z.record(z.string(), z.enum(['HUBSPOT_DEFINED', 'USER_DEFINED'])).optional(),
 });
 
 export type DataModel = z.infer<typeof dataModelSchema>;
+export type AssociationCategory = 'HUBSPOT_DEFINED' | 'USER_DEFINED';
+
+/** The category to send with associationTypeIds[key]. */
+export function associationCategoryOf(model: DataModel, key: string): AssociationCategory {
+  return model.associationCategories?.[key] ?? 'USER_DEFINED';
+}
 
 export interface ProvisionResult {
   changes: ProvisionChange[];
@@ -62,7 +79,8 @@ export interface ProvisionResult {
 
 /**
  * Creates or completes Referralynx's data model in a portal: custom objects, property group, properties, referral
- * intake pipeline, association labels, and the scorecard properties on companies and contacts. Never deletes;
+ * intake pipeline, association labels, the scorecard properties on companies and contacts, and the follow-up key and
+ * rule properties on tasks with the association types tasks are created with. Never deletes;
  * never rewrites a label, description or option that a person edited; a second run makes no write calls.
  */
 export async function provisionDataModel(hubspot: HubSpot): Promise<ProvisionResult> {
@@ -101,10 +119,21 @@ export async function provisionDataModel(hubspot: HubSpot): Promise<ProvisionRes
     contacts: '0-1',
   };
   const associationTypeIds: Record<string, number> = {};
+  const associationCategories: Record<string, AssociationCategory> = {};
   for (const definition of associationLabels) {
     const from = typeIds[definition.from] ?? definition.from;
     const to = typeIds[definition.to] ?? definition.to;
     associationTypeIds[definition.key] = await ensureAssociationLabel(hubspot, from, to, definition, note);
+    associationCategories[definition.key] = 'USER_DEFINED';
+  }
+  const taskTypes = {
+    task_to_company: { typeId: TASK_TO_COMPANY_TYPE_ID, category: 'HUBSPOT_DEFINED' as const },
+    task_to_contact: { typeId: TASK_TO_CONTACT_TYPE_ID, category: 'HUBSPOT_DEFINED' as const },
+    task_to_referral: await ensureTaskAssociation(hubspot, referral, note),
+  };
+  for (const [key, type] of Object.entries(taskTypes)) {
+    associationTypeIds[key] = type.typeId;
+    associationCategories[key] = type.category;
   }
 
   return {
@@ -117,6 +146,7 @@ export async function provisionDataModel(hubspot: HubSpot): Promise<ProvisionRes
       referralPipelineId: pipeline.id,
       referralStageIds: pipeline.stageIds,
       associationTypeIds,
+      associationCategories,
     },
   };
 }
@@ -305,6 +335,40 @@ async function ensureReferralPipeline(
     stageIds[wanted.status] = stage.id;
   }
   return { id: pipeline.id, stageIds };
+}
+
+/** Tasks, as object type id (https://developers.hubspot.com/docs/guides/crm/understanding-the-crm#object-type-ids). */
+const TASKS_TYPE_ID = '0-27';
+
+/**
+ * The unlabeled association type from tasks to Referral records, which follow-up tasks are created with. Read from
+ * the v4 labels of the pair (GET /crm/v4/associations/0-27/{referral}/labels,
+ * https://developers.hubspot.com/docs/api-reference/latest/crm/associations/associations-schema/guide), whatever its
+ * category, so a portal where HubSpot already defines one is used as it is. Where there is none, provisioning
+ * defines it as it defines the Referral's other associations, through the schema
+ * (POST /crm-object-schemas/v3/schemas/{objectType}/associations,
+ * https://developers.hubspot.com/docs/api-reference/crm-schemas-v3/core/post-crm-object-schemas-v3-schemas-objectType-associations),
+ * and reads back the tasks -> Referral direction.
+ */
+async function ensureTaskAssociation(
+  hubspot: HubSpot,
+  referral: HubSpotObjectSchema,
+  note: Note,
+): Promise<{ typeId: number; category: AssociationCategory }> {
+  const unlabeled = (labels: AssociationLabel[]) => {
+    const candidates = labels.filter(
+      (l): l is AssociationLabel & { category: AssociationCategory } =>
+        !l.label && (l.category === 'HUBSPOT_DEFINED' || l.category === 'USER_DEFINED'),
+    );
+    return candidates.find((l) => l.category === 'HUBSPOT_DEFINED') ?? candidates[0];
+  };
+  let found = unlabeled(await listAssociationLabels(hubspot, TASKS_TYPE_ID, referral.objectTypeId));
+  if (!found) {
+    await ensureSchemaAssociation(hubspot, referral, TASKS_TYPE_ID, 'rlx_referral_to_task', note, { [TASKS_TYPE_ID]: 'tasks' });
+    found = unlabeled(await listAssociationLabels(hubspot, TASKS_TYPE_ID, referral.objectTypeId));
+  }
+  if (!found) throw new Error('HubSpot lists no association type from tasks to Referral records after defining one');
+  return { typeId: found.typeId, category: found.category };
 }
 
 async function ensureAssociationLabel(

@@ -37,7 +37,11 @@ describe('provisioning the data model', () => {
     const first = await provisionDataModel(hubspot);
     const writesSeenBySandbox = sandbox.stats().writes;
     expect(first.writeCalls).toBe(writesSeenBySandbox);
-    expect(first.writeCalls).toBeGreaterThan(0);
+    // 2 schemas (each made with its company/contact associations) + admission -> referral association; a Referralynx
+    // group on Referral, Admission, companies, contacts and tasks (5); one batch of missing properties on each (5);
+    // search/display settings on both schemas (2); the pipeline with its stages (1); 4 association labels; the
+    // tasks <-> Referral association definition (1).
+    expect(first.writeCalls).toBe(21);
     expect(first.warnings).toEqual([]);
     expect(first.changes.map((c) => `${c.action} ${c.target}`)).toEqual(
       expect.arrayContaining([
@@ -49,6 +53,9 @@ describe('provisioning the data model', () => {
         expect.stringMatching(/^created association label "Admitted from referral"/),
         expect.stringMatching(/^created 14 properties on companies: rlx_referrals_30d, .*rlx_npi, rlx_source_id$/),
         expect.stringMatching(/^created 14 properties on contacts: /),
+        'created property group "Referralynx" on tasks',
+        'created 2 properties on tasks: rlx_task_key, rlx_follow_up_rule',
+        'created association Referral -> tasks',
       ]),
     );
 
@@ -82,6 +89,43 @@ describe('provisioning the data model', () => {
     expect(first.model.referralStageIds.admitted).toBe(pipeline?.stages[4]?.id);
     const labels = await listAssociationLabels(hubspot, first.model.referralObjectTypeId, '0-2');
     expect(labels.find((l) => l.label === 'Referral source')?.typeId).toBe(first.model.associationTypeIds.referral_to_company);
+
+    // Follow-up tasks: their key and rule properties in the Referralynx group, and the types they are associated with.
+    const taskProperties = new Map((await listProperties(hubspot, 'tasks')).map((p) => [p.name, p]));
+    expect(taskProperties.get('rlx_task_key')).toMatchObject({
+      label: 'Referralynx follow-up key',
+      type: 'string',
+      fieldType: 'text',
+      groupName: 'referralynx',
+      hasUniqueValue: false,
+    });
+    expect(taskProperties.get('rlx_follow_up_rule')).toMatchObject({
+      label: 'Referralynx follow-up rule',
+      type: 'enumeration',
+      fieldType: 'select',
+      groupName: 'referralynx',
+    });
+    expect(taskProperties.get('rlx_follow_up_rule')?.options?.map((o) => `${o.value}: ${o.label}`)).toEqual([
+      'new_referral: New referral',
+      'first_referral: First referral from a source',
+      'non_admit: Non-admit explained',
+      'start_of_care: Start of care update',
+      'stalled_referral: Stalled referral',
+      'check_in: Account check-in',
+      'dormant_source: Dormant source',
+      'noe_overdue: Hospice NOE not accepted',
+      'partner_summary: Partner summary',
+      'pilot_at_risk: Pilot at risk',
+    ]);
+    const taskToReferral = await listAssociationLabels(hubspot, '0-27', first.model.referralObjectTypeId);
+    expect(taskToReferral).toEqual([{ category: 'USER_DEFINED', typeId: first.model.associationTypeIds.task_to_referral, label: null }]);
+    expect(first.model.associationTypeIds).toMatchObject({ task_to_company: 192, task_to_contact: 204 });
+    expect(first.model.associationCategories).toMatchObject({
+      task_to_company: 'HUBSPOT_DEFINED',
+      task_to_contact: 'HUBSPOT_DEFINED',
+      task_to_referral: 'USER_DEFINED',
+      referral_to_company: 'USER_DEFINED',
+    });
 
     sandbox.resetStats();
     const second = await provisionDataModel(hubspot);
