@@ -14,6 +14,9 @@ import type { Pool } from '../src/store/postgres';
 import { TenantRepository, type Tenant } from '../src/store/tenants';
 import { checkHubSpotProject } from './commands/checkProject';
 import { configureHubSpotProject } from './commands/configureProject';
+import { followUpsReport } from './commands/followUpCommands';
+import { followUpRuleLabel } from '../src/domain/followUps';
+import { FollowUpStore } from '../src/store/followUpStore';
 import { HubSpotProjectError } from './commands/hubspotProject';
 import { startSandbox } from './sandbox';
 import { StartupError, initAppServices, initDatabase, type AppServices } from './services';
@@ -71,6 +74,15 @@ async function startCommand(config: AppConfig): Promise<void> {
       );
       const synced = await sync.drain();
       say(`  Sync        ${synced.written} records written to HubSpot, ${synced.unchanged} unchanged, ${synced.failed} refused`);
+      // The rules that fire on time passing (stalled referrals, NOEs) run every minute; once now for the demo.
+      await sync.sweep();
+      await sync.drain();
+      const tasks = await new FollowUpStore().countsByRule(services.pool, services.tenant.tenantId);
+      const total = [...tasks.values()].reduce((sum, n) => sum + n, 0);
+      say(
+        `  Follow-ups  ${total} tasks in HubSpot for the liaisons and intake` +
+          (total > 0 ? `: ${[...tasks].map(([rule, n]) => `${n} ${followUpRuleLabel(rule).toLowerCase()}`).join(', ')}` : ''),
+      );
     } else if (demo === 'on' && mllpPort === 'off') {
       say('  Demo        not replayed: it needs the MLLP listener (REFERRALYNX_MLLP_PORT is off)');
     }
@@ -164,6 +176,17 @@ async function withTenant(
   }
 }
 
+/** A copy of `object` with the entry at `path` set to `value`, or removed when `value` is empty. */
+function withEntry(object: unknown, path: readonly string[], value: string): Record<string, unknown> {
+  const copy = { ...(object !== null && typeof object === 'object' ? (object as Record<string, unknown>) : {}) };
+  const [head, ...rest] = path;
+  if (head === undefined) return copy;
+  if (rest.length > 0) copy[head] = withEntry(copy[head], rest, value);
+  else if (value === '') delete copy[head];
+  else copy[head] = value;
+  return copy;
+}
+
 async function settingsCommand(config: AppConfig, options: { portal?: number; set: string[] }): Promise<void> {
   await withTenant(config, options.portal, async ({ tenants, tenant }) => {
     let settings = tenant.settings;
@@ -173,16 +196,11 @@ async function settingsCommand(config: AppConfig, options: { portal?: number; se
         const [key, ...rest] = assignment.split('=');
         if (!key || rest.length === 0) throw new StartupError(`--set takes key=value, got "${assignment}"`);
         const value = rest.join('=');
-        // marketerOwners.MKT-101=maria@agency.org sets one entry of a map; an empty value removes it.
-        const [name, entry] = key.split(/\.(.*)/s);
-        if (name && entry) {
-          const current = { ...((changes[name] ?? (settings as Record<string, unknown>)[name] ?? {}) as Record<string, string>) };
-          if (value === '') delete current[entry];
-          else current[entry] = value;
-          changes[name] = current;
-        } else {
-          changes[key] = value;
-        }
+        // A dotted key sets one entry inside an object (marketerOwners.MKT-101=maria@agency.org,
+        // followUps.stalledReferral.afterBusinessHours=4); an empty value removes the entry.
+        const [name = key, ...path] = key.split('.');
+        if (path.length > 0) changes[name] = withEntry(changes[name] ?? (settings as Record<string, unknown>)[name], path, value);
+        else changes[key] = value;
       }
       const parsed = tenantSettingsSchema.partial().strict().safeParse(changes);
       if (!parsed.success) {
@@ -437,6 +455,14 @@ export function buildProgram(run: Runner, runWithoutConfig: (work: () => Promise
     .option('--json', 'print JSON')
     .addOption(portalOption())
     .action((options: { portal?: number; json?: boolean }) => run((config) => statusCommand(config, options)));
+  program
+    .command('follow-ups')
+    .description('follow-up tasks: created, completed, on time and overdue, per rule and per owner')
+    .addOption(new Option('--days <n>', 'tasks created in the last n days').argParser(Number).default(30))
+    .option('--json', 'print JSON')
+    .action((options: { days: number; json?: boolean }) =>
+      run((config) => withServices(config, (services) => followUpsReport(say, services, options.days, Boolean(options.json)))),
+    );
   program
     .command('sync')
     .description('the sync to HubSpot: --backfill writes everything (progress bar, resumable); retry sends refused records again')

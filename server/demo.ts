@@ -107,6 +107,9 @@ async function mapDemoLiaisons(services: AppServices): Promise<void> {
       'MKT-103': 'priya.nair@sunrise-care.example',
       'MKT-104': 'dana.whitfield@sunrise-care.example',
     },
+    agencyName: 'Sunrise Home Health & Hospice',
+    // Dana leads intake in the sandbox's teams: stalled referrals and hospice NOEs are hers to move.
+    followUps: { ...services.tenant.settings.followUps, intakeOwner: 'dana.whitfield@sunrise-care.example' },
   });
   services.tenant.settings = settings;
 }

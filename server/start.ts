@@ -10,6 +10,7 @@ import { pollFhirFeed } from '../src/ehr/fhirFeed';
 import { startMllpListener } from '../src/ehr/hl7v2';
 import { describeErrorSafely } from '../src/logger';
 import { shareHubSpotBudget } from '../src/sync/budgetShare';
+import { reconcileTasks, sweepFollowUps } from '../src/sync/followUps';
 import { hubspotEventEffects } from '../src/sync/hubspotEvents';
 import { buildApp } from './app';
 import { HUBSPOT_WEBHOOK_PATH } from './commands/hubspotProject';
@@ -186,6 +187,8 @@ export async function startFeeds(services: AppServices): Promise<RunningFeeds> {
 export interface RunningSync {
   /** Resolves when everything queued so far has been written (or refused). */
   drain(): Promise<SyncRound>;
+  /** Runs the time-based follow-up rules now (the demo, tests); undefined when another process is running them. */
+  sweep(): Promise<number | undefined>;
   close(): Promise<void>;
 }
 
@@ -224,10 +227,28 @@ export async function startSync(services: AppServices): Promise<RunningSync> {
   const timer = setInterval(() => {
     drain().catch((error: unknown) => services.logger.error({ error: describeErrorSafely(error) }, 'sync round failed'));
   }, 1_000);
+  const current = async () => ({ ...target, tenant: (await services.tenants.find(services.tenant.tenantId)) ?? services.tenant });
+  // Periodic work: node-cron fires in every process; each run takes an advisory lock, so one process does it.
+  const periodic = [
+    // Follow-ups that fire on time passing (stalled referrals, hospice NOEs): every minute.
+    cron.schedule('* * * * *', () => {
+      void (async () => sweepFollowUps(services.pool, queue, await current(), new Date()))().catch((error: unknown) =>
+        services.logger.error({ error: describeErrorSafely(error) }, 'follow-up sweep failed'),
+      );
+    }),
+    // Tasks completed or deleted in HubSpot that no webhook told us about: every 15 minutes.
+    cron.schedule('*/15 * * * *', () => {
+      void (async () => reconcileTasks(services.pool, await current()))().catch((error: unknown) =>
+        services.logger.error({ error: describeErrorSafely(error) }, 'follow-up task poll failed'),
+      );
+    }),
+  ];
   return {
     drain,
+    sweep: async () => sweepFollowUps(services.pool, queue, await current(), new Date()),
     close: async () => {
       clearInterval(timer);
+      for (const task of periodic) await task.stop();
       await running?.catch(() => undefined);
       await queue.stop();
       await share.close();

@@ -143,7 +143,7 @@ describe('the HubSpot project in the repository', () => {
     expect(app.config.permittedUrls).toEqual({ fetch: [PLACEHOLDER_ORIGIN], iframe: [], img: [] });
   });
 
-  test('HubSpot posts company owner changes, merges and deletions to the server webhook route', async () => {
+  test('HubSpot posts company owner changes, merges and deletions, and follow-up task outcomes, to the server webhook route', async () => {
     const webhooks = await readJson<WebhooksJson>(repoRoot, WEBHOOKS_FILE);
     expect(webhooks.type).toBe('webhooks');
     expect(webhooks.config.settings.targetUrl).toBe(`${PLACEHOLDER_ORIGIN}/webhooks/hubspot`);
@@ -157,6 +157,9 @@ describe('the HubSpot project in the repository', () => {
         },
         { subscriptionType: 'object.merge', objectType: 'company', active: true },
         { subscriptionType: 'object.deletion', objectType: 'company', active: true },
+        // A task completed, reopened or deleted by its liaison (follow-up completion, src/sync/hubspotEvents.ts).
+        { subscriptionType: 'object.propertyChange', objectType: 'task', propertyName: 'hs_task_status', active: true },
+        { subscriptionType: 'object.deletion', objectType: 'task', active: true },
       ],
     });
   });

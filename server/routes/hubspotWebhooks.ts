@@ -27,6 +27,7 @@ export interface HubSpotWebhookDependencies {
 }
 
 const COMPANY = '0-2';
+const TASK = '0-27';
 
 /** Ids are 64-bit in HubSpot: read as text (see quoteIds) and kept as text. */
 const id = z.union([z.string().regex(/^\d+$/), z.number().int().nonnegative()]).transform(String);
@@ -167,6 +168,16 @@ async function processEvent(
       }
       if (change === 'deletion') {
         await handlers.companyDeleted(client, tenant.tenantId, objectId);
+        return 'processed';
+      }
+    }
+    if (objectTypeId === TASK && objectId) {
+      if (change === 'propertyChange' && event.propertyName === 'hs_task_status') {
+        await handlers.taskStatusChanged(client, tenant.tenantId, objectId, event.propertyValue ?? '', new Date(event.occurredAt));
+        return 'processed';
+      }
+      if (change === 'deletion') {
+        await handlers.taskDeleted(client, tenant.tenantId, objectId);
         return 'processed';
       }
     }

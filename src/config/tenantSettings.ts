@@ -39,6 +39,8 @@ export const tenantSettingsSchema = z.object({
   marketerOwners: z.record(z.string().trim().min(1).max(100), z.string().trim().min(1).max(200)).default({}),
   /** Who owns a referral when the chain finds nobody: an owner id or email. */
   defaultOwner: z.string().trim().min(1).max(200).optional(),
+  /** How the agency signs the messages its liaisons send to referral sources (follow-up task texts). */
+  agencyName: z.string().trim().min(1).max(200).optional(),
   /** Follow-up tasks: which rules run, the working day they count in, who intake is (src/domain/followUps.ts). */
   followUps: followUpSettingsSchema.prefault({}),
 });

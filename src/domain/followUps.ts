@@ -2,7 +2,7 @@ import { DateTime } from 'luxon';
 import { z } from 'zod';
 import type { BusinessCalendar } from './businessTime';
 import { hoursToStartOfCare, type AdmissionState, type ReferralState } from './referralLifecycle';
-import { businessLines, closedReferralStatuses, defaultNonAdmitReasons, type BusinessLine } from './vocabulary';
+import { businessLines, closedReferralStatuses, defaultNonAdmitReasons, followUpRules, type BusinessLine, type FollowUpRule } from './vocabulary';
 
 /**
  * Follow-up rules (issue #5): which HubSpot tasks a referral or an admission calls for, for whom, when they are due,
@@ -12,20 +12,12 @@ import { businessLines, closedReferralStatuses, defaultNonAdmitReasons, type Bus
  * second worker, yields the same key and the store creates the task once.
  */
 
-/** The rules, also the values of the task property managers report on (rlx_follow_up_rule). */
-export const followUpRules = [
-  'new_referral',
-  'first_referral',
-  'non_admit',
-  'start_of_care',
-  'stalled_referral',
-  'check_in',
-  'dormant_source',
-  'noe_overdue',
-  'partner_summary',
-  'pilot_at_risk',
-] as const;
-export type FollowUpRule = (typeof followUpRules)[number];
+export type { FollowUpRule };
+
+/** The rule's name as managers read it in HubSpot's reports (the rlx_follow_up_rule option labels). */
+export function followUpRuleLabel(rule: FollowUpRule): string {
+  return followUpRules.find((r) => r.value === rule)?.label ?? rule;
+}
 
 const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time as HH:mm, e.g. 10:00');
 /** Settings arrive as text from the CLI (`--set followUps.nonAdmit.enabled=false`) and as JSON from the database. */
@@ -90,7 +82,8 @@ export interface TaskIntent {
 
 /** What the rules need to know besides the referral: names for the text, and who is who. */
 export interface FollowUpContext {
-  agencyName: string;
+  /** How the agency signs its messages to sources (the agencyName setting); unsigned when unknown. */
+  agencyName: string | undefined;
   /** The referral source as the CRM names it, e.g. "Mercy General Hospital". */
   sourceName: string | undefined;
   /** The source's stable reference (src/domain/attribution.ts), for the one thank-you per source. */
@@ -145,9 +138,10 @@ function dayText(calendar: BusinessCalendar, instant: Date, timeZone: string): s
   return DateTime.fromISO(calendar.localDate(instant), { zone: timeZone }).toFormat('LLLL d');
 }
 
+/** "22 hours"; past two days, in days ("5 days"), as a liaison would say it. */
 function hoursText(hours: number): string {
-  const rounded = Math.round(hours);
-  return `${rounded} hour${rounded === 1 ? '' : 's'}`;
+  const [count, unit] = hours < 48 ? [Math.round(hours), 'hour'] : [Math.round(hours / 24), 'day'];
+  return `${count} ${unit}${count === 1 ? '' : 's'}`;
 }
 
 /**
@@ -168,7 +162,8 @@ export function referralFollowUps(
   const source = context.sourceName ?? 'the referral source';
   const line = lineWords(referral.facts.businessLine);
   const received = dayText(calendar, receivedAt, timeZone);
-  const sign = `— ${context.agencyName}`;
+  const us = context.agencyName ?? 'us';
+  const sign = context.agencyName ? ` — ${context.agencyName}` : '';
   const intents: TaskIntent[] = [];
   const add = (intent: Omit<TaskIntent, 'referralKey' | 'ownerId'>) => {
     // A task due long ago (last year's referrals loaded by a backfill) is history, not work.
@@ -203,11 +198,11 @@ export function referralFollowUps(
       priority: 'MEDIUM',
       subject: `Thank-you call: first referral from ${source}`,
       body: [
-        `${source} sent its first referral to ${context.agencyName} on ${received}.`,
+        `${source} sent its first referral to ${us} on ${received}.`,
         `Call ${context.clinicianName ?? 'the referring contact'} to thank them and say how referrals reach you.`,
         '',
         'Message for the source:',
-        `"Thank you for your first referral to ${context.agencyName}. We will keep you posted on how your patient is doing. ${sign}"`,
+        `"Thank you for your first referral to ${us}. We will keep you posted on how your patient is doing.${sign}"`,
       ].join('\n'),
       dueAt: calendar.nextBusinessDayAt(receivedAt, settings.firstReferral.at),
       role: 'liaison',
@@ -230,7 +225,7 @@ export function referralFollowUps(
         `Call ${context.clinicianName ?? 'the referring contact'} at ${source} today to explain, and offer an alternative.`,
         '',
         'Message for the source:',
-        `"Thank you for your referral of ${received}. We were not able to admit your patient: ${words.reason}. ${words.offer} ${sign}"`,
+        `"Thank you for your referral of ${received}. We were not able to admit your patient: ${words.reason}. ${words.offer}${sign}"`,
       ].join('\n'),
       dueAt: calendar.endOfBusinessDay(new Date(nonAdmitted.at)),
       role: 'liaison',
@@ -252,7 +247,7 @@ export function referralFollowUps(
         `Send ${context.clinicianName ?? 'the referring contact'} at ${source} the start-of-care update.`,
         '',
         'Message for the source:',
-        `"Thank you for your referral of ${received}. Our team saw your patient on ${dayText(calendar, seenAt, timeZone)}, ${hoursText(hours)} after we received it, and ${line ? `${line} care` : 'care'} has started. ${sign}"`,
+        `"Thank you for your referral of ${received}. Our team saw your patient on ${dayText(calendar, seenAt, timeZone)}, ${hoursText(hours)} after we received it, and ${line ? `${line} care` : 'care'} has started.${sign}"`,
       ].join('\n'),
       dueAt: calendar.nextBusinessDayAt(seenAt, settings.startOfCare.at),
       role: 'liaison',

@@ -3,14 +3,20 @@ import type { TenantId } from '../config/tenantSettings';
 import type { Pool, PoolClient } from './postgres';
 
 export type RecordKind = 'referral' | 'admission';
+/** What a job writes to HubSpot: a record (referral, admission) or a follow-up task (src/sync/followUps.ts). */
+export type QueueKind = RecordKind | 'task';
 
 /** pg-boss's own schema: its tables are created and migrated by pg-boss itself (install). */
 export const JOB_QUEUE_SCHEMA = 'pgboss';
 
-/** One queue per kind: a round takes referrals first, so an admission finds its referral's HubSpot id. */
-export const SYNC_QUEUE_NAMES: Record<RecordKind, string> = {
+/**
+ * One queue per kind: a round takes referrals first, so an admission finds its referral's HubSpot id, and tasks last,
+ * so a task finds the records it is associated with.
+ */
+export const SYNC_QUEUE_NAMES: Record<QueueKind, string> = {
   referral: 'hubspot-referrals',
   admission: 'hubspot-admissions',
+  task: 'hubspot-tasks',
 };
 
 /** Refusals after which a record stops being retried on its own (a dead letter): the first try and 7 retries. */
@@ -26,7 +32,7 @@ export interface QueueTuning {
 export interface SyncJob {
   id: string;
   tenantId: TenantId;
-  kind: RecordKind;
+  kind: QueueKind;
   key: string;
   /** This is try number `attempt` (1 for the first). */
   attempt: number;
@@ -127,7 +133,7 @@ export class SyncQueue {
   }
 
   /** Queues records in the caller's transaction; a record already waiting is not queued twice. */
-  async enqueue(client: Queryable, tenantId: TenantId, kind: RecordKind, keys: readonly string[]): Promise<void> {
+  async enqueue(client: Queryable, tenantId: TenantId, kind: QueueKind, keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
     const name = SYNC_QUEUE_NAMES[kind];
     const jobs = [...new Set(keys)].map((key) => ({
@@ -139,7 +145,7 @@ export class SyncQueue {
   }
 
   /** Takes up to `limit` due jobs of one kind; each is now this worker's until completed, failed or expired. */
-  async fetch(kind: RecordKind, limit: number): Promise<SyncJob[]> {
+  async fetch(kind: QueueKind, limit: number): Promise<SyncJob[]> {
     const jobs = await this.boss.fetch<JobData>(SYNC_QUEUE_NAMES[kind], { batchSize: limit, includeMetadata: true });
     return jobs.map((job) => ({
       id: job.id,
@@ -152,13 +158,13 @@ export class SyncQueue {
     }));
   }
 
-  async complete(client: Queryable, kind: RecordKind, ids: readonly string[]): Promise<void> {
+  async complete(client: Queryable, kind: QueueKind, ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
     await this.byIds('complete')(SYNC_QUEUE_NAMES[kind], [...ids], null, { db: executorOf(client) });
   }
 
   /** Gives jobs back to be retried after a growing delay, or failed for good after their last try. */
-  async fail(client: Queryable, kind: RecordKind, ids: readonly string[], reason: string): Promise<void> {
+  async fail(client: Queryable, kind: QueueKind, ids: readonly string[], reason: string): Promise<void> {
     if (ids.length === 0) return;
     await this.byIds('fail')(SYNC_QUEUE_NAMES[kind], [...ids], { message: reason }, { db: executorOf(client) });
   }
@@ -176,7 +182,7 @@ export class SyncQueue {
    * Waiting and taken jobs of a tenant, and the age of the oldest waiting one. Read from pg-boss's job table (its
    * API counts per queue, not per tenant).
    */
-  async backlog(queryable: Queryable, tenantId: TenantId): Promise<Record<RecordKind, { due: number; retrying: number; active: number; lagSeconds: number }>> {
+  async backlog(queryable: Queryable, tenantId: TenantId): Promise<Record<QueueKind, { due: number; retrying: number; active: number; lagSeconds: number }>> {
     const { rows } = await queryable.query<{ name: string; due: number; retrying: number; active: number; lag: number | null }>(
       `SELECT name,
               count(*) FILTER (WHERE state IN ('created', 'retry') AND start_after <= now())::int AS due,
@@ -188,10 +194,10 @@ export class SyncQueue {
        GROUP BY name`,
       [Object.values(SYNC_QUEUE_NAMES), tenantId],
     );
-    const of = (kind: RecordKind) => {
+    const of = (kind: QueueKind) => {
       const row = rows.find((r) => r.name === SYNC_QUEUE_NAMES[kind]);
       return { due: row?.due ?? 0, retrying: row?.retrying ?? 0, active: row?.active ?? 0, lagSeconds: Math.round(row?.lag ?? 0) };
     };
-    return { referral: of('referral'), admission: of('admission') };
+    return { referral: of('referral'), admission: of('admission'), task: of('task') };
   }
 }

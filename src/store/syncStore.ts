@@ -2,14 +2,14 @@ import type { TenantId } from '../config/tenantSettings';
 import type { OwnerMethod, SourceObjectType } from '../domain/attribution';
 import type { AdmissionState, ReferralState } from '../domain/referralLifecycle';
 import type { Pool, PoolClient } from './postgres';
-import type { RecordKind } from './syncQueue';
+import type { QueueKind, RecordKind } from './syncQueue';
 
 export { DEAD_LETTER_ATTEMPTS, type RecordKind } from './syncQueue';
 
 type Queryable = Pick<PoolClient, 'query'> | Pool;
 
 export interface SyncFailure {
-  kind: RecordKind;
+  kind: QueueKind;
   key: string;
   attempts: number;
   error: string;
@@ -118,7 +118,7 @@ export class SyncStore {
   }
 
   /** Forgets the refusals of records that need no write any more (unchanged, or gone). */
-  async clearFailures(client: Queryable, tenantId: TenantId, kind: RecordKind, keys: string[]): Promise<void> {
+  async clearFailures(client: Queryable, tenantId: TenantId, kind: QueueKind, keys: string[]): Promise<void> {
     if (keys.length === 0) return;
     await client.query('DELETE FROM sync_failures WHERE tenant_id = $1 AND record_kind = $2 AND record_key = ANY($3::text[])', [
       tenantId,
@@ -131,7 +131,7 @@ export class SyncStore {
   async recordFailures(
     client: Queryable,
     tenantId: TenantId,
-    failures: Array<{ kind: RecordKind; key: string; attempts: number; error: string; dead: boolean }>,
+    failures: Array<{ kind: QueueKind; key: string; attempts: number; error: string; dead: boolean }>,
   ): Promise<void> {
     if (failures.length === 0) return;
     await client.query(
@@ -144,8 +144,8 @@ export class SyncStore {
     );
   }
 
-  async failures(queryable: Queryable, tenantId: TenantId, limit = 10): Promise<{ retrying: Record<RecordKind, number>; dead: Record<RecordKind, number>; recent: SyncFailure[] }> {
-    const counts = await queryable.query<{ record_kind: RecordKind; dead: boolean; n: number }>(
+  async failures(queryable: Queryable, tenantId: TenantId, limit = 10): Promise<{ retrying: Record<QueueKind, number>; dead: Record<QueueKind, number>; recent: SyncFailure[] }> {
+    const counts = await queryable.query<{ record_kind: QueueKind; dead: boolean; n: number }>(
       'SELECT record_kind, dead, count(*)::int AS n FROM sync_failures WHERE tenant_id = $1 GROUP BY 1, 2',
       [tenantId],
     );
@@ -154,17 +154,17 @@ export class SyncStore {
        WHERE tenant_id = $1 ORDER BY dead DESC, attempts DESC, record_key LIMIT $2`,
       [tenantId, limit],
     );
-    const count = (kind: RecordKind, dead: boolean) => counts.rows.find((r) => r.record_kind === kind && r.dead === dead)?.n ?? 0;
+    const count = (kind: QueueKind, dead: boolean) => counts.rows.find((r) => r.record_kind === kind && r.dead === dead)?.n ?? 0;
     return {
-      retrying: { referral: count('referral', false), admission: count('admission', false) },
-      dead: { referral: count('referral', true), admission: count('admission', true) },
+      retrying: { referral: count('referral', false), admission: count('admission', false), task: count('task', false) },
+      dead: { referral: count('referral', true), admission: count('admission', true), task: count('task', true) },
       recent: rows.map((r) => ({ kind: r.record_kind, key: r.record_key, attempts: r.attempts, error: r.last_error, dead: r.dead })),
     };
   }
 
   /** Takes every refused record off the refusal list, for `referralynx sync retry` to queue them again. */
-  async takeFailures(client: Queryable, tenantId: TenantId): Promise<Array<{ kind: RecordKind; key: string }>> {
-    const { rows } = await client.query<{ record_kind: RecordKind; record_key: string }>(
+  async takeFailures(client: Queryable, tenantId: TenantId): Promise<Array<{ kind: QueueKind; key: string }>> {
+    const { rows } = await client.query<{ record_kind: QueueKind; record_key: string }>(
       'DELETE FROM sync_failures WHERE tenant_id = $1 RETURNING record_kind, record_key',
       [tenantId],
     );

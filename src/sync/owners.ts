@@ -12,6 +12,11 @@ export interface ResolvedOwnerSettings {
   unresolvedDefault?: string;
 }
 
+function findOwner(owners: readonly HubSpotOwner[], wanted: string): string | undefined {
+  const text = wanted.trim().toLowerCase();
+  return owners.find((owner) => owner.id === text || owner.email?.toLowerCase() === text)?.id;
+}
+
 /**
  * The portal's active owners, read at most every `ttlMs` (10 minutes), to turn the tenant's owner settings (owner ids
  * or users' emails) into owner ids. A mapping to someone who left (no longer an active owner) is set aside and said so
@@ -38,13 +43,15 @@ export class OwnerDirectory {
     this.cache = undefined;
   }
 
+  /** The active owner an owner id or a user's email names, if any. */
+  async find(wanted: string): Promise<string | undefined> {
+    return findOwner(await this.owners(), wanted);
+  }
+
   async resolve(settings: Pick<TenantSettings, 'marketerOwners' | 'defaultOwner'>): Promise<ResolvedOwnerSettings> {
     const needed = Object.keys(settings.marketerOwners).length > 0 || settings.defaultOwner !== undefined;
     const owners = needed ? await this.owners() : [];
-    const find = (wanted: string): string | undefined => {
-      const text = wanted.trim().toLowerCase();
-      return owners.find((owner) => owner.id === text || owner.email?.toLowerCase() === text)?.id;
-    };
+    const find = (wanted: string) => findOwner(owners, wanted);
     const marketerOwners = new Map<string, string>();
     const unresolvedMarketers = new Map<string, string>();
     for (const [marketerId, wanted] of Object.entries(settings.marketerOwners)) {

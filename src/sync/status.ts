@@ -52,7 +52,7 @@ export async function syncStatus(pool: Pool, tenantId: TenantId, queue = new Syn
 export async function retryRefused(pool: Pool, tenantId: TenantId, queue = new SyncQueue(pool)): Promise<number> {
   return inTransaction(pool, async (client) => {
     const taken = await new SyncStore().takeFailures(client, tenantId);
-    for (const kind of ['referral', 'admission'] as const) {
+    for (const kind of ['referral', 'admission', 'task'] as const) {
       await queue.enqueue(client, tenantId, kind, taken.filter((t) => t.kind === kind).map((t) => t.key));
     }
     return taken.length;

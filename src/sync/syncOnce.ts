@@ -7,10 +7,12 @@ import type { DataModel } from '../hubspot/provision';
 import { HubSpotApiError, HubSpotUnavailableError } from '../hubspot/errors';
 import { describeErrorSafely } from '../logger';
 import { inTransaction, type Pool, type PoolClient } from '../store/postgres';
-import { SyncQueue, type RecordKind, type SyncJob } from '../store/syncQueue';
+import { SyncQueue, type QueueKind, type RecordKind, type SyncJob } from '../store/syncQueue';
 import { SyncStore } from '../store/syncStore';
 import type { Tenant } from '../store/tenants';
+import { systemClock, type Clock } from '../clock';
 import { attributeReferrals } from './attribution';
+import { decideReferralFollowUps, syncTaskJobs } from './followUps';
 import { adoptHandEnteredReferrals, receivedDateOf } from './handEntered';
 import { OwnerDirectory } from './owners';
 import { propertiesHash, toAdmissionProperties, toReferralProperties, type HubSpotProperties } from './records';
@@ -53,8 +55,10 @@ export interface SyncOptions {
   target: SyncTarget | ((tenantId: TenantId) => Promise<SyncTarget | undefined>);
   /** Jobs per kind and round: one batch upsert. Default 100 (HubSpot's batch limit). */
   batchSize?: number;
-  /** The kinds this round takes; default both, referrals first. */
-  kinds?: readonly RecordKind[];
+  /** The kinds this round takes; default all: referrals, then admissions, then follow-up tasks. */
+  kinds?: readonly QueueKind[];
+  /** The moment the follow-up rules are evaluated at. Default the system clock. */
+  clock?: Clock;
 }
 
 /** A target for one tenant, with an owner directory of its own. */
@@ -81,7 +85,7 @@ export async function syncOnce(options: SyncOptions): Promise<SyncRound> {
       ? options.target
       : async (tenantId: TenantId) => (tenantId === (options.target as SyncTarget).tenant.tenantId ? (options.target as SyncTarget) : undefined);
 
-  for (const kind of options.kinds ?? (['referral', 'admission'] as const)) {
+  for (const kind of options.kinds ?? (['referral', 'admission', 'task'] as const)) {
     const jobs = await queue.fetch(kind, options.batchSize ?? 100);
     round.taken += jobs.length;
     const byTenant = new Map<TenantId, SyncJob[]>();
@@ -94,7 +98,10 @@ export async function syncOnce(options: SyncOptions): Promise<SyncRound> {
         continue;
       }
       try {
-        await inTransaction(options.pool, (client) => syncJobs(client, queue, target, kind, tenantJobs, round));
+        const now = new Date((options.clock ?? systemClock).now());
+        await inTransaction(options.pool, (client) =>
+          kind === 'task' ? syncTaskJobs(options.pool, client, queue, target, tenantJobs, round) : syncJobs(client, queue, target, kind, tenantJobs, round, now),
+        );
       } catch (error) {
         // Nothing of the round was committed: its jobs are given back, to be tried again after a delay.
         const reason = reasonOf(error);
@@ -122,7 +129,7 @@ function failureOf(job: SyncJob, error: string) {
   return { kind: job.kind, key: job.key, attempts: job.attempt, error, dead: job.last };
 }
 
-async function syncJobs(client: PoolClient, queue: SyncQueue, target: SyncTarget, kind: RecordKind, jobs: SyncJob[], round: SyncRound): Promise<void> {
+async function syncJobs(client: PoolClient, queue: SyncQueue, target: SyncTarget, kind: RecordKind, jobs: SyncJob[], round: SyncRound, now: Date): Promise<void> {
   const { tenant, hubspot, model } = target;
   const store = new SyncStore();
   const tenantId = tenant.tenantId;
@@ -233,6 +240,9 @@ async function syncJobs(client: PoolClient, queue: SyncQueue, target: SyncTarget
       // A referral written for the first time (or under a new id): its admissions can now be associated to it.
       const firstTime = written.filter((w) => last.get(w.key)?.hubspotId !== w.hubspotId).map((w) => w.key);
       requeue.push({ kind: 'admission', keys: await store.admissionsOf(client, tenantId, firstTime) });
+      // Now in HubSpot as they stand: the follow-ups they call for (src/sync/followUps.ts).
+      const writtenKeys = new Set(written.map((w) => w.key));
+      await decideReferralFollowUps(client, queue, target, [...states.values()].filter((state) => writtenKeys.has((state as ReferralState).referralKey)) as ReferralState[], now);
     }
   }
   for (const item of requeue) await queue.enqueue(client, tenantId, item.kind, item.keys);

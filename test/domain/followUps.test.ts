@@ -154,6 +154,11 @@ describe('a non-admit', () => {
     expect(intents.map((t) => t.dueAt.toISOString())).toEqual(['2026-11-24T01:00:00.000Z']);
   });
 
+  it('unsigned when the agency has not said its name', () => {
+    const intents = referralFollowUps(nonAdmitted('2026-11-23T11:30:00-05:00', 'insurance_not_accepted'), { ...context, agencyName: undefined }, settings, newYork, NEW_YORK, new Date('2026-11-23T16:31:00Z'));
+    expect(intents[0]?.body).toContain("or go over other ways to cover care.\"");
+  });
+
   it('a year old (a backfill of history): no task', () => {
     const old = nonAdmitted('2025-11-24T11:30:00-05:00', 'insurance_not_accepted');
     expect(referralFollowUps(old, context, settings, newYork, NEW_YORK, new Date('2026-11-27T15:00:00Z'))).toEqual([]);
@@ -161,6 +166,23 @@ describe('a non-admit', () => {
 });
 
 describe('a start of care', () => {
+  it('says days, not hours, past two days', () => {
+    const receivedAt = '2026-11-20T10:00:00-05:00';
+    const late = referral({
+      receivedAt,
+      status: 'admitted',
+      firstVisitAt: '2026-11-25T09:00:00-05:00',
+      history: [
+        { status: 'received', at: receivedAt, eventId: 'e1' },
+        { status: 'admitted', at: '2026-11-25T09:00:00-05:00', eventId: 'e2' },
+      ],
+    });
+    // 5 days less an hour: 119 hours, said as 5 days.
+    expect(referralFollowUps(late, context, settings, newYork, NEW_YORK, new Date('2026-11-25T15:00:00Z'))[0]?.subject).toBe(
+      'Send SOC update to Mercy General Hospital: seen 5 days after referral',
+    );
+  });
+
   it('sends the SOC update the next business day at 10:00, saying how many hours after the referral the patient was seen', () => {
     // Received Tuesday 11-24 10:00 EST, first visit Wednesday 11-25 08:00 EST: 22 hours. The business day after
     // Wednesday is Friday 11-27 (Thanksgiving): 10:00 EST = 15:00Z.

@@ -115,6 +115,8 @@ describe('referralynx start on embedded defaults', () => {
     expect(first.output).toMatch(/Feeds {7}HL7 v2 over MLLP on 127\.0\.0\.1:\d+/);
     // And the sync wrote them to the sandbox, none refused.
     expect(first.output).toMatch(/Sync {8}\d+ records written to HubSpot, \d+ unchanged, 0 refused/);
+    // And follow-up tasks for the demo's recent referrals (a year of history raises none for its old ones).
+    expect(first.output).toMatch(/Follow-ups {2}[1-9]\d* tasks in HubSpot for the liaisons and intake: .*new referral/);
     expect(first.code).toBe(0);
     // The cluster lives where the start-up message says, and survives the stop.
     const cluster = /data in (\S+),/.exec(first.output)?.[1] ?? '';

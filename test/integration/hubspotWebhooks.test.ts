@@ -24,6 +24,8 @@ const handlers: HubSpotEventHandlers = {
   companyOwnerChanged: async (client, tenantId, companyId, ownerId) => void calls.push(`owner ${tenantId} ${companyId} ${ownerId}`),
   companiesMerged: async (client, tenantId, primaryId, mergedIds) => void calls.push(`merged ${primaryId} <- ${mergedIds.join(',')}`),
   companyDeleted: async (client, tenantId, companyId) => void calls.push(`deleted ${companyId}`),
+  taskStatusChanged: async (client, tenantId, taskId, status, at) => void calls.push(`task ${taskId} ${status} at ${at.toISOString()}`),
+  taskDeleted: async (client, tenantId, taskId) => void calls.push(`task ${taskId} deleted`),
   referralCreated: async (client, tenantId, hubspotId) => {
     // An effect in the event's transaction: it must be committed with the event, or rolled back with it.
     await client.query('INSERT INTO hand_entered_referrals (tenant_id, hubspot_id) VALUES ($1, $2)', [tenantId, hubspotId]);
@@ -174,6 +176,23 @@ describe('POST /webhooks/hubspot', () => {
     });
     expect(calls).toEqual([]);
     expect((await db.pool.query("SELECT hubspot_id FROM hand_entered_referrals WHERE hubspot_id = '601'")).rowCount).toBe(1);
+  });
+
+  it('dispatches follow-up task events: completed, reopened and deleted; other task properties are not used', async () => {
+    const at = Date.parse('2026-11-27T16:05:00Z');
+    const body = JSON.stringify([
+      event({ eventId: 41, subscriptionType: 'object.propertyChange', objectTypeId: '0-27', objectId: 901, propertyName: 'hs_task_status', propertyValue: 'COMPLETED', occurredAt: at }),
+      event({ eventId: 42, subscriptionType: 'object.propertyChange', objectTypeId: '0-27', objectId: 902, propertyName: 'hs_task_status', propertyValue: 'NOT_STARTED', occurredAt: at }),
+      event({ eventId: 43, subscriptionType: 'object.deletion', objectTypeId: '0-27', objectId: 903, occurredAt: at }),
+      event({ eventId: 44, subscriptionType: 'object.propertyChange', objectTypeId: '0-27', objectId: 901, propertyName: 'hs_task_subject', propertyValue: 'x', occurredAt: at }),
+    ]);
+    calls.length = 0;
+    expect(await post(body)).toEqual({ status: 200, body: { processed: 3, duplicates: 0, ignored: 1 } });
+    expect(calls).toEqual([
+      'task 901 COMPLETED at 2026-11-27T16:05:00.000Z',
+      'task 902 NOT_STARTED at 2026-11-27T16:05:00.000Z',
+      'task 903 deleted',
+    ]);
   });
 
   it('ignores the events of a portal this server does not serve, recording nothing', async () => {
