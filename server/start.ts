@@ -10,7 +10,7 @@ import { pollFhirFeed } from '../src/ehr/fhirFeed';
 import { startMllpListener } from '../src/ehr/hl7v2';
 import { describeErrorSafely } from '../src/logger';
 import { shareHubSpotBudget } from '../src/sync/budgetShare';
-import { reconcileTasks, sweepFollowUps } from '../src/sync/followUps';
+import { reconcileTasks, sweepAccountFollowUps, sweepFollowUps } from '../src/sync/followUps';
 import { hubspotEventEffects } from '../src/sync/hubspotEvents';
 import { buildApp } from './app';
 import { HUBSPOT_WEBHOOK_PATH } from './commands/hubspotProject';
@@ -187,7 +187,7 @@ export async function startFeeds(services: AppServices): Promise<RunningFeeds> {
 export interface RunningSync {
   /** Resolves when everything queued so far has been written (or refused). */
   drain(): Promise<SyncRound>;
-  /** Runs the time-based follow-up rules now (the demo, tests); undefined when another process is running them. */
+  /** Runs the time-based follow-up rules now (the demo): the referral ones and the account ones; undefined when another process is running them. */
   sweep(): Promise<number | undefined>;
   close(): Promise<void>;
 }
@@ -236,6 +236,12 @@ export async function startSync(services: AppServices): Promise<RunningSync> {
         services.logger.error({ error: describeErrorSafely(error) }, 'follow-up sweep failed'),
       );
     }),
+    // Account check-ins and dormant sources: hourly.
+    cron.schedule('7 * * * *', () => {
+      void (async () => sweepAccountFollowUps(services.pool, queue, await current(), new Date()))().catch((error: unknown) =>
+        services.logger.error({ error: describeErrorSafely(error) }, 'account follow-up sweep failed'),
+      );
+    }),
     // Tasks completed or deleted in HubSpot that no webhook told us about: every 15 minutes.
     cron.schedule('*/15 * * * *', () => {
       void (async () => reconcileTasks(services.pool, await current()))().catch((error: unknown) =>
@@ -245,7 +251,12 @@ export async function startSync(services: AppServices): Promise<RunningSync> {
   ];
   return {
     drain,
-    sweep: async () => sweepFollowUps(services.pool, queue, await current(), new Date()),
+    sweep: async () => {
+      const tenantTarget = await current();
+      const fresh = await sweepFollowUps(services.pool, queue, tenantTarget, new Date());
+      const accounts = await sweepAccountFollowUps(services.pool, queue, tenantTarget, new Date());
+      return fresh === undefined && accounts === undefined ? undefined : (fresh ?? 0) + (accounts ?? 0);
+    },
     close: async () => {
       clearInterval(timer);
       for (const task of periodic) await task.stop();

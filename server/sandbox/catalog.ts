@@ -232,6 +232,9 @@ const companies: ObjectTypeDefinition = {
     text('state', 'State/Region', 'companyinformation'),
     text('zip', 'Postal Code', 'companyinformation'),
     property('description', 'Description', 'string', 'textarea', 'companyinformation'),
+    // "Last Contacted": HubSpot sets it from the calls, meetings and emails logged on the company (it is read-only
+    // there); the sandbox lets a test or the demo write it. https://knowledge.hubspot.com/properties/hubspots-default-company-properties
+    property('notes_last_contacted', 'Last Contacted', 'datetime', 'date', 'companyinformation'),
     // A subset of HubSpot's industry options: the ones a home health agency's referral sources fall under.
     select('industry', 'Industry', 'companyinformation', [
       ['HOSPITAL_HEALTH_CARE', 'Hospital & Health Care'],

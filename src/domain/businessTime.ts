@@ -145,7 +145,7 @@ function holidayListFor(calendar: string): HolidayList | undefined {
 }
 
 export class BusinessCalendar {
-  private readonly timeZone: string;
+  readonly timeZone: string;
   private readonly holidays: HolidayList | undefined;
   private readonly dayStart: ClockTime;
   private readonly dayEnd: ClockTime;

@@ -51,6 +51,31 @@ export const followUpSettingsSchema = z.object({
   nonAdmit: z.object({ enabled }).prefault({}),
   startOfCare: z.object({ enabled, at: clockTime.default('10:00') }).prefault({}),
   stalledReferral: z.object({ enabled, afterBusinessHours: z.coerce.number().positive().max(80).default(3) }).prefault({}),
+  /** Account check-ins: days between check-ins by the company's tier (rlx_account_tier), counted from its last activity. */
+  checkIn: z
+    .object({
+      enabled,
+      everyDays: z
+        .object({
+          A: z.coerce.number().int().min(1).max(365).default(14),
+          B: z.coerce.number().int().min(1).max(365).default(30),
+          C: z.coerce.number().int().min(1).max(365).default(60),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  /**
+   * Dormant sources: no referral for `gapMultiple` times the source's median gap between referrals and at least
+   * `minDays`, for a source with at least `minReferrals` referrals (fewer give no usual interval to speak of).
+   */
+  dormantSource: z
+    .object({
+      enabled,
+      gapMultiple: z.coerce.number().min(1).max(10).default(2),
+      minDays: z.coerce.number().int().min(1).max(365).default(21),
+      minReferrals: z.coerce.number().int().min(3).max(100).default(3),
+    })
+    .prefault({}),
   /** Hospice: the Notice of Election must be accepted within 5 calendar days of election; warn on this day after it. */
   noe: z.object({ enabled, warnOnDay: z.coerce.number().int().min(1).max(5).default(4) }).prefault({}),
 });
@@ -60,7 +85,8 @@ export const defaultFollowUpSettings: FollowUpSettings = followUpSettingsSchema.
 export type TaskType = 'CALL' | 'EMAIL' | 'TODO';
 export type TaskPriority = 'HIGH' | 'MEDIUM' | 'LOW';
 /** Whose task it is: the referral's liaison (the attribution chain of src/domain/attribution.ts) or intake. */
-export type OwnerRole = 'liaison' | 'intake';
+/** Account tasks go to the company's owner. */
+export type OwnerRole = 'liaison' | 'intake' | 'company';
 
 export interface TaskIntent {
   key: string;
@@ -73,8 +99,11 @@ export interface TaskIntent {
   role: OwnerRole;
   /** Undefined when the role has nobody: the task is created unassigned, in the portal's task queue. */
   ownerId: string | undefined;
-  referralKey: string;
+  /** The referral it is about (and associated with); undefined for account tasks (check-ins, dormant sources). */
+  referralKey: string | undefined;
   admissionKey?: string;
+  /** The company of an account task; a referral's task finds its company through the referral's attribution. */
+  companyId?: string;
   /** What the task is associated with in HubSpot, besides the referral record. */
   withCompany: boolean;
   withContact: boolean;
@@ -165,7 +194,7 @@ export function referralFollowUps(
   const us = context.agencyName ?? 'us';
   const sign = context.agencyName ? ` — ${context.agencyName}` : '';
   const intents: TaskIntent[] = [];
-  const add = (intent: Omit<TaskIntent, 'referralKey' | 'ownerId'>) => {
+  const add = (intent: Omit<TaskIntent, 'referralKey' | 'ownerId' | 'role'> & { role: 'liaison' | 'intake' }) => {
     // A task due long ago (last year's referrals loaded by a backfill) is history, not work.
     if (now.getTime() - intent.dueAt.getTime() > settings.skipOlderThanDays * 86_400_000) return;
     intents.push({ ...intent, referralKey: referral.referralKey, ownerId: context.owners[intent.role] });
@@ -260,7 +289,7 @@ export function referralFollowUps(
   const stalledAt = calendar.addBusinessHours(receivedAt, settings.stalledReferral.afterBusinessHours);
   if (settings.stalledReferral.enabled && !closed && referral.history.length <= 1 && now.getTime() >= stalledAt.getTime()) {
     const after = `${settings.stalledReferral.afterBusinessHours} business hour${settings.stalledReferral.afterBusinessHours === 1 ? '' : 's'}`;
-    const roles: OwnerRole[] = context.owners.intake !== undefined && context.owners.intake === context.owners.liaison ? ['liaison'] : ['intake', 'liaison'];
+    const roles: Array<'liaison' | 'intake'> = context.owners.intake !== undefined && context.owners.intake === context.owners.liaison ? ['liaison'] : ['intake', 'liaison'];
     for (const role of roles) {
       if (role === 'intake' && context.owners.intake === undefined) continue;
       add({
@@ -321,6 +350,114 @@ export function admissionFollowUps(
       ownerId: context.owners[role],
       referralKey: admission.referralKey,
       admissionKey: admission.admissionKey,
+      withCompany: true,
+      withContact: false,
+    },
+  ];
+}
+
+const DAY_MS = 86_400_000;
+
+/** Whole days from one local date to another (both YYYY-MM-DD). */
+function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS);
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
+/** A referral source as the account rules see it. */
+export interface SourceAccount {
+  /** The source's stable reference (src/domain/attribution.ts). */
+  sourceRef: string;
+  sourceName: string;
+  companyId: string;
+  /** Who owns the account: the company's owner. */
+  ownerId: string | undefined;
+  /** The local dates (YYYY-MM-DD) it sent referrals on, any order, repeats allowed. */
+  referralDates: readonly string[];
+}
+
+/**
+ * A source gone quiet: no referral for well over its usual interval (`gapMultiple` times its median gap between
+ * referral days, and at least `minDays`). One task per quiet spell: the key holds the date of the last referral, so
+ * the next referral ends the spell and a later one starts a new one.
+ */
+export function dormantSourceFollowUps(source: SourceAccount, settings: FollowUpSettings, calendar: BusinessCalendar, now: Date): TaskIntent[] {
+  const rule = settings.dormantSource;
+  const days = [...new Set(source.referralDates)].sort();
+  if (!rule.enabled || days.length < rule.minReferrals) return [];
+  const gaps = days.slice(1).map((day, i) => daysBetween(days[i] as string, day));
+  const usual = median(gaps);
+  const quietAfter = Math.max(Math.ceil(rule.gapMultiple * usual), rule.minDays);
+  const last = days[days.length - 1] as string;
+  const today = calendar.localDate(now);
+  const quiet = daysBetween(last, today);
+  if (quiet < quietAfter) return [];
+  const lastText = DateTime.fromISO(last).toFormat('LLLL d');
+  return [
+    {
+      key: `dormant_source:${source.sourceRef}:${last}`,
+      rule: 'dormant_source',
+      type: 'CALL',
+      priority: 'MEDIUM',
+      subject: `Dormant source: no referral from ${source.sourceName} in ${quiet} days (usually every ${Math.round(usual)})`,
+      body: [
+        `${source.sourceName} usually refers every ${Math.round(usual)} day${Math.round(usual) === 1 ? '' : 's'}; its last referral was on ${lastText}.`,
+        'Call to check in: ask how their last patients did with us, and what would help them refer again.',
+      ].join('\n'),
+      // Due the day the spell became long enough to notice, at the end of that business day.
+      dueAt: calendar.endOfBusinessDay(DateTime.fromISO(last, { zone: calendar.timeZone }).plus({ days: quietAfter }).toJSDate()),
+      role: 'company',
+      ownerId: source.ownerId,
+      referralKey: undefined,
+      companyId: source.companyId,
+      withCompany: true,
+      withContact: false,
+    },
+  ];
+}
+
+/**
+ * An account check-in by tier: A, B and C accounts every 14, 30 and 60 days (configurable), counted from the last
+ * activity logged on the company (a call, meeting or email: HubSpot's "Last Contacted") or the last check-in task
+ * completed, whichever is later; a D account (dormant or new) or one without a tier has no cadence. One task per
+ * cycle: its key holds the date it fell due.
+ */
+export function checkInFollowUps(
+  account: { companyId: string; sourceName: string; ownerId: string | undefined; tier: string | undefined; lastActivityAt: Date | undefined },
+  settings: FollowUpSettings,
+  calendar: BusinessCalendar,
+  now: Date,
+): TaskIntent[] {
+  const rule = settings.checkIn;
+  const tier = account.tier === 'A' || account.tier === 'B' || account.tier === 'C' ? account.tier : undefined;
+  if (!rule.enabled || !tier) return [];
+  const every = rule.everyDays[tier];
+  const lastDay = account.lastActivityAt ? calendar.localDate(account.lastActivityAt) : undefined;
+  // Never contacted: due now.
+  const dueDay = lastDay ? DateTime.fromISO(lastDay).plus({ days: every }).toISODate() : calendar.localDate(now);
+  if (!dueDay || dueDay > calendar.localDate(now)) return [];
+  const since = lastDay ? `last contact ${DateTime.fromISO(lastDay).toFormat('LLLL d')}` : 'no contact logged yet';
+  return [
+    {
+      key: `check_in:${account.companyId}:${dueDay}`,
+      rule: 'check_in',
+      type: 'CALL',
+      priority: 'LOW',
+      subject: `Check in with ${account.sourceName} (tier ${tier}, every ${every} days; ${since})`,
+      body: [
+        `${account.sourceName} is a tier ${tier} account: the agency checks in every ${every} days.`,
+        'Log the call or visit on the company so the next check-in is counted from it.',
+      ].join('\n'),
+      dueAt: calendar.endOfBusinessDay(DateTime.fromISO(dueDay, { zone: calendar.timeZone }).set({ hour: 12 }).toJSDate()),
+      role: 'company',
+      ownerId: account.ownerId,
+      referralKey: undefined,
+      companyId: account.companyId,
       withCompany: true,
       withContact: false,
     },

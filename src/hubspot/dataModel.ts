@@ -22,6 +22,8 @@ import type { ObjectSchemaDefinition, PipelineStageDefinition, PropertyDefinitio
 
 /** Companies and contacts Referralynx creates for unmatched sources carry their source reference, unique: creating one twice is an upsert. */
 export const SOURCE_ID_PROPERTY = 'rlx_source_id';
+/** A company's account tier (A, B, C, D): its check-in cadence (src/domain/followUps.ts). */
+export const ACCOUNT_TIER_PROPERTY = 'rlx_account_tier';
 
 export const PROPERTY_GROUP = { name: 'referralynx', label: 'Referralynx', displayOrder: -1 } as const;
 
@@ -170,7 +172,7 @@ const scorecardProperties: PropertyDefinition[] = [
   date('rlx_last_referral_date', 'Last referral date', 'When the last referral from this source was received.'),
   number('rlx_days_since_last_referral', 'Days since last referral', 'Days since the last referral, in the agency time zone.'),
   choice('rlx_referral_trend', 'Referral trend', 'Last 30 days against the 30 before, with a guard for small numbers.', referralTrends),
-  choice('rlx_account_tier', 'Account tier', 'The tier the agency rule assigns (drives the check-in cadence).', accountTiers),
+  choice(ACCOUNT_TIER_PROPERTY, 'Account tier', 'The tier the agency rule assigns (drives the check-in cadence).', accountTiers),
   date('rlx_next_checkin_due', 'Next check-in due', 'When the liaison should next check in with this source.'),
   text('rlx_npi', 'NPI', 'National Provider Identifier, used to match EHR referral sources.'),
   {

@@ -10,8 +10,9 @@ export type FollowUpStatus = 'open' | 'completed' | 'deleted';
 export interface FollowUpTask {
   key: string;
   rule: FollowUpRule;
-  referralKey: string;
+  referralKey: string | null;
   admissionKey: string | null;
+  companyId: string | null;
   role: OwnerRole;
   ownerId: string | null;
   type: TaskType;
@@ -44,8 +45,9 @@ function toTask(row: Record<string, unknown>): FollowUpTask {
   return {
     key: row.task_key as string,
     rule: row.rule as FollowUpRule,
-    referralKey: row.referral_key as string,
+    referralKey: (row.referral_key as string | null) ?? null,
     admissionKey: (row.admission_key as string | null) ?? null,
+    companyId: (row.company_id as string | null) ?? null,
     role: row.owner_role as OwnerRole,
     ownerId: (row.owner_id as string | null) ?? null,
     type: row.task_type as TaskType,
@@ -83,9 +85,9 @@ export class FollowUpStore {
   async decide(client: Queryable, tenantId: TenantId, intents: readonly TaskIntent[]): Promise<string[]> {
     if (intents.length === 0) return [];
     const { rows } = await client.query<{ task_key: string }>(
-      `INSERT INTO follow_up_tasks (tenant_id, task_key, rule, referral_key, admission_key, owner_role, owner_id, task_type, priority,
-         subject, body, due_at, with_company, with_contact)
-       SELECT $1, t->>'key', t->>'rule', t->>'referralKey', t->>'admissionKey', t->>'role', t->>'ownerId', t->>'type', t->>'priority',
+      `INSERT INTO follow_up_tasks (tenant_id, task_key, rule, referral_key, admission_key, company_id, owner_role, owner_id, task_type,
+         priority, subject, body, due_at, with_company, with_contact)
+       SELECT $1, t->>'key', t->>'rule', t->>'referralKey', t->>'admissionKey', t->>'companyId', t->>'role', t->>'ownerId', t->>'type', t->>'priority',
          t->>'subject', t->>'body', (t->>'dueAt')::timestamptz, (t->>'withCompany')::boolean, (t->>'withContact')::boolean
        FROM jsonb_array_elements($2::jsonb) AS x(t)
        ON CONFLICT (tenant_id, task_key) DO NOTHING
@@ -225,6 +227,36 @@ export class FollowUpStore {
       [tenantId, electedSince],
     );
     return rows.map((row) => row.state);
+  }
+
+  /**
+   * The referral sources matched to a HubSpot company, with the times they sent referrals and when the last check-in
+   * task on the company was completed: what the account rules (check-ins, dormant sources) read.
+   */
+  async sourceAccounts(
+    queryable: Queryable,
+    tenantId: TenantId,
+  ): Promise<Array<{ companyId: string; sourceRef: string; sourceName: string; receivedAt: Date[]; lastCheckInAt: Date | null }>> {
+    const { rows } = await queryable.query<{ company_id: string; source_ref: string; source_name: string | null; received: Date[]; last_check_in: Date | null }>(
+      `SELECT d.company_id,
+              (array_agg(d.company_ref ORDER BY r.received_at DESC NULLS LAST))[1] AS source_ref,
+              (array_agg(r.source_name ORDER BY r.received_at DESC NULLS LAST))[1] AS source_name,
+              array_agg(r.received_at ORDER BY r.received_at) FILTER (WHERE r.received_at IS NOT NULL) AS received,
+              (SELECT max(f.completed_at) FROM follow_up_tasks f
+               WHERE f.tenant_id = d.tenant_id AND f.company_id = d.company_id AND f.rule = 'check_in' AND f.status = 'completed') AS last_check_in
+       FROM attribution_decisions d
+       JOIN referrals r ON r.tenant_id = d.tenant_id AND r.referral_key = d.referral_key
+       WHERE d.tenant_id = $1 AND d.company_id IS NOT NULL AND d.company_ref IS NOT NULL
+       GROUP BY d.tenant_id, d.company_id`,
+      [tenantId],
+    );
+    return rows.map((row) => ({
+      companyId: row.company_id,
+      sourceRef: row.source_ref,
+      sourceName: row.source_name ?? 'the referral source',
+      receivedAt: row.received ?? [],
+      lastCheckInAt: row.last_check_in,
+    }));
   }
 
   /** Tasks HubSpot holds, per rule. */

@@ -1,9 +1,9 @@
 import type { TenantId } from '../config/tenantSettings';
 import { BusinessCalendar } from '../domain/businessTime';
-import { admissionFollowUps, referralFollowUps, type FollowUpContext, type TaskIntent } from '../domain/followUps';
+import { admissionFollowUps, checkInFollowUps, dormantSourceFollowUps, referralFollowUps, type FollowUpContext, type TaskIntent } from '../domain/followUps';
 import type { AdmissionState, ReferralState } from '../domain/referralLifecycle';
-import { createTasks, findTasksByKey, readTasks, reassignTasks, type TaskInput } from '../hubspot/api';
-import { TASK_KEY_PROPERTY, TASK_RULE_PROPERTY } from '../hubspot/dataModel';
+import { batchRead, createTasks, findTasksByKey, readTasks, reassignTasks, type TaskInput } from '../hubspot/api';
+import { ACCOUNT_TIER_PROPERTY, TASK_KEY_PROPERTY, TASK_RULE_PROPERTY } from '../hubspot/dataModel';
 import { associationCategoryOf } from '../hubspot/provision';
 import { FollowUpStore, type FollowUpTask } from '../store/followUpStore';
 import { inTransaction, type Pool, type PoolClient } from '../store/postgres';
@@ -122,6 +122,49 @@ export async function sweepFollowUps(pool: Pool, queue: SyncQueue, target: SyncT
   });
 }
 
+/**
+ * The account rules, hourly: a check-in for each tier A, B or C company whose cadence has come round since its last
+ * activity, and a call for each source gone quiet for well over its usual interval. The companies' tier, owner and
+ * "Last Contacted" are read from HubSpot (100 per call). One process at a time; returns the number of new tasks, or
+ * undefined when another process holds the lock.
+ */
+export async function sweepAccountFollowUps(pool: Pool, queue: SyncQueue, target: SyncTarget, now: Date): Promise<number | undefined> {
+  const { tenant, hubspot } = target;
+  const settings = tenant.settings.followUps;
+  if (!settings.checkIn.enabled && !settings.dormantSource.enabled) return 0;
+  return inTransaction(pool, async (client) => {
+    if (!(await followUps.tryLock(client, tenant.tenantId, 'follow-up-accounts'))) return undefined;
+    const accounts = await followUps.sourceAccounts(client, tenant.tenantId);
+    const companies = new Map(
+      (await batchRead(hubspot, 'companies', accounts.map((a) => a.companyId), ['name', 'hubspot_owner_id', ACCOUNT_TIER_PROPERTY, 'notes_last_contacted'])).map(
+        (company) => [company.id, company.properties],
+      ),
+    );
+    const calendar = calendarOf(tenant);
+    const intents = accounts.flatMap((account) => {
+      const company = companies.get(account.companyId);
+      // A company deleted in HubSpot: its webhook (or the next match) deals with it; no task for a record gone.
+      if (!company) return [];
+      const ownerId = company.hubspot_owner_id || undefined;
+      const sourceName = company.name || account.sourceName;
+      const contacted = company.notes_last_contacted ? new Date(company.notes_last_contacted) : undefined;
+      const lastActivityAt = [contacted, account.lastCheckInAt ?? undefined]
+        .filter((d): d is Date => d !== undefined && !Number.isNaN(d.getTime()))
+        .sort((a, b) => b.getTime() - a.getTime())[0];
+      return [
+        ...checkInFollowUps({ companyId: account.companyId, sourceName, ownerId, tier: company[ACCOUNT_TIER_PROPERTY] || undefined, lastActivityAt }, settings, calendar, now),
+        ...dormantSourceFollowUps(
+          { sourceRef: account.sourceRef, sourceName, companyId: account.companyId, ownerId, referralDates: account.receivedAt.map((at) => calendar.localDate(at)) },
+          settings,
+          calendar,
+          now,
+        ),
+      ];
+    });
+    return keep(client, queue, tenant.tenantId, intents);
+  });
+}
+
 /** HubSpot's task body is rich text: the plain text, escaped, with its line breaks kept. */
 function toTaskBody(text: string): string {
   const escaped = text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -148,11 +191,13 @@ export async function syncTaskJobs(pool: Pool, client: PoolClient, queue: SyncQu
     else done.push(task.key);
   }
 
-  const referralKeys = [...new Set(toCreate.map((task) => task.referralKey))];
+  const referralKeys = [...new Set(toCreate.flatMap((task) => (task.referralKey ? [task.referralKey] : [])))];
   const referralIds = await syncStore.lastWritten(client, tenantId, 'referral', referralKeys);
   const decisions = await syncStore.decisions(client, tenantId, referralKeys);
-  const waiting = toCreate.filter((task) => !referralIds.has(task.referralKey));
-  const ready = toCreate.filter((task) => referralIds.has(task.referralKey));
+  // A referral's task waits for the referral to be in HubSpot; an account task names its company itself.
+  const isReady = (task: FollowUpTask) => task.referralKey === null || referralIds.has(task.referralKey);
+  const waiting = toCreate.filter((task) => !isReady(task));
+  const ready = toCreate.filter(isReady);
 
   // Asked before, answer unknown: HubSpot may hold them already.
   const asked = ready.filter((task) => task.sentAt !== null);
@@ -169,14 +214,15 @@ export async function syncTaskJobs(pool: Pool, client: PoolClient, queue: SyncQu
   const typeIds = model.associationTypeIds;
   const category = (key: string) => associationCategoryOf(model, key);
   const inputs: TaskInput[] = toSend.map((task) => {
-    const decision = decisions.get(task.referralKey);
-    const referralId = referralIds.get(task.referralKey)?.hubspotId;
+    const decision = task.referralKey ? decisions.get(task.referralKey) : undefined;
+    const referralId = task.referralKey ? referralIds.get(task.referralKey)?.hubspotId : undefined;
+    const companyId = task.companyId ?? decision?.companyId;
     const associations: TaskInput['associations'][number][] = [];
     if (referralId && typeIds.task_to_referral !== undefined) {
       associations.push({ toObjectType: model.referralObjectTypeId, toId: referralId, associationTypeId: typeIds.task_to_referral, category: category('task_to_referral') });
     }
-    if (task.withCompany && decision?.companyId && typeIds.task_to_company !== undefined) {
-      associations.push({ toObjectType: '0-2', toId: decision.companyId, associationTypeId: typeIds.task_to_company, category: category('task_to_company') });
+    if (task.withCompany && companyId && typeIds.task_to_company !== undefined) {
+      associations.push({ toObjectType: '0-2', toId: companyId, associationTypeId: typeIds.task_to_company, category: category('task_to_company') });
     }
     if (task.withContact && decision?.contactId && typeIds.task_to_contact !== undefined) {
       associations.push({ toObjectType: '0-1', toId: decision.contactId, associationTypeId: typeIds.task_to_contact, category: category('task_to_contact') });

@@ -1,6 +1,8 @@
 import { BusinessCalendar } from '../../src/domain/businessTime';
 import {
   admissionFollowUps,
+  checkInFollowUps,
+  dormantSourceFollowUps,
   defaultFollowUpSettings,
   followUpSettingsSchema,
   referralFollowUps,
@@ -252,5 +254,67 @@ describe('the rules settings', () => {
   it('a disabled rule raises nothing', () => {
     const off = followUpSettingsSchema.parse({ newReferral: { enabled: false } });
     expect(referralFollowUps(referral({ receivedAt: '2026-11-25T14:10:00-05:00' }), context, off, newYork, NEW_YORK, new Date('2026-11-25T19:11:00Z'))).toEqual([]);
+  });
+});
+
+describe('a dormant source', () => {
+  const source = (referralDates: string[]) => ({ sourceRef: 'npi:1234567893', sourceName: 'Mercy General Hospital', companyId: '5001', ownerId: '71000102', referralDates });
+
+  it('after twice its usual gap (here 10 days, so the 21-day floor): one call, due the first business day of the spell', () => {
+    // Every 10 days, the last on Sunday 10-11. Twice 10 is 20, below the 21-day floor: quiet from 11-01 (a Sunday).
+    const dates = ['2026-09-01', '2026-09-11', '2026-09-21', '2026-10-01', '2026-10-11'];
+    expect(dormantSourceFollowUps(source(dates), settings, newYork, new Date('2026-10-31T16:00:00Z'))).toEqual([]);
+    const intents = dormantSourceFollowUps(source(dates), settings, newYork, new Date('2026-11-01T16:00:00Z'));
+    // 11-01 is a Sunday: due the end of Monday 11-02, 17:00 EST = 22:00Z.
+    expect(summary(intents)).toEqual([
+      { key: 'dormant_source:npi:1234567893:2026-10-11', rule: 'dormant_source', type: 'CALL', priority: 'MEDIUM', role: 'company', ownerId: '71000102', dueAt: '2026-11-02T22:00:00.000Z' },
+    ]);
+    expect(intents[0]?.subject).toBe('Dormant source: no referral from Mercy General Hospital in 21 days (usually every 10)');
+    expect(intents[0]).toMatchObject({ companyId: '5001', referralKey: undefined, withCompany: true });
+  });
+
+  it('after twice a long usual gap (every 4 weeks: 56 days), counting each referral day once', () => {
+    // Mondays four weeks apart, two referrals on the last day; 08-24 + 56 days = Monday 10-19, due 17:00 EDT = 21:00Z.
+    const dates = ['2026-06-01', '2026-06-29', '2026-07-27', '2026-08-24', '2026-08-24'];
+    expect(dormantSourceFollowUps(source(dates), settings, newYork, new Date('2026-10-18T16:00:00Z'))).toEqual([]);
+    expect(summary(dormantSourceFollowUps(source(dates), settings, newYork, new Date('2026-10-19T12:00:00Z')))).toEqual([
+      { key: 'dormant_source:npi:1234567893:2026-08-24', rule: 'dormant_source', type: 'CALL', priority: 'MEDIUM', role: 'company', ownerId: '71000102', dueAt: '2026-10-19T21:00:00.000Z' },
+    ]);
+  });
+
+  it('with fewer than 3 referral days there is no usual interval: no task', () => {
+    expect(dormantSourceFollowUps(source(['2026-01-05', '2026-01-05', '2026-02-02']), settings, newYork, new Date('2026-11-27T15:00:00Z'))).toEqual([]);
+  });
+});
+
+describe('an account check-in', () => {
+  const account = (tier: string | undefined, lastActivityAt?: string) => ({
+    companyId: '5001',
+    sourceName: 'Mercy General Hospital',
+    ownerId: '71000102',
+    tier,
+    lastActivityAt: lastActivityAt ? new Date(lastActivityAt) : undefined,
+  });
+
+  it('tier A: 14 days after the last contact, due that business day', () => {
+    // Last contact Tuesday 11-10 (10:00 EST); 14 days later is Tuesday 11-24, due 17:00 EST = 22:00Z.
+    expect(checkInFollowUps(account('A', '2026-11-10T15:00:00Z'), settings, newYork, new Date('2026-11-24T04:00:00Z'))).toEqual([]);
+    const intents = checkInFollowUps(account('A', '2026-11-10T15:00:00Z'), settings, newYork, new Date('2026-11-24T13:00:00Z'));
+    expect(summary(intents)).toEqual([
+      { key: 'check_in:5001:2026-11-24', rule: 'check_in', type: 'CALL', priority: 'LOW', role: 'company', ownerId: '71000102', dueAt: '2026-11-24T22:00:00.000Z' },
+    ]);
+    expect(intents[0]?.subject).toBe('Check in with Mercy General Hospital (tier A, every 14 days; last contact November 10)');
+  });
+
+  it('tier C never contacted: due today; tier D or no tier: no cadence; the cadence is configurable', () => {
+    expect(checkInFollowUps(account('C'), settings, newYork, new Date('2026-11-27T15:00:00Z')).map((t) => t.key)).toEqual(['check_in:5001:2026-11-27']);
+    expect(checkInFollowUps(account('D', '2026-01-01T15:00:00Z'), settings, newYork, new Date('2026-11-27T15:00:00Z'))).toEqual([]);
+    expect(checkInFollowUps(account(undefined, '2026-01-01T15:00:00Z'), settings, newYork, new Date('2026-11-27T15:00:00Z'))).toEqual([]);
+    // B every 45 days instead of 30: from 10-01, due 11-15 (a Sunday: the end of Monday 11-16, 22:00Z).
+    const slower = followUpSettingsSchema.parse({ checkIn: { everyDays: { B: '45' } } });
+    expect(checkInFollowUps(account('B', '2026-10-01T15:00:00Z'), slower, newYork, new Date('2026-11-14T15:00:00Z'))).toEqual([]);
+    expect(summary(checkInFollowUps(account('B', '2026-10-01T15:00:00Z'), slower, newYork, new Date('2026-11-16T15:00:00Z')))).toEqual([
+      { key: 'check_in:5001:2026-11-15', rule: 'check_in', type: 'CALL', priority: 'LOW', role: 'company', ownerId: '71000102', dueAt: '2026-11-16T22:00:00.000Z' },
+    ]);
   });
 });

@@ -9,7 +9,7 @@ import { migrate } from '../../src/store/migrate';
 import { inTransaction } from '../../src/store/postgres';
 import { SyncQueue } from '../../src/store/syncQueue';
 import { TenantRepository, type Tenant } from '../../src/store/tenants';
-import { reconcileTasks, sweepFollowUps } from '../../src/sync/followUps';
+import { reconcileTasks, sweepAccountFollowUps, sweepFollowUps } from '../../src/sync/followUps';
 import { hubspotEventEffects } from '../../src/sync/hubspotEvents';
 import { syncTarget, syncUntilIdle, type SyncTarget } from '../../src/sync/syncOnce';
 import { event, patient } from '../support/events';
@@ -204,7 +204,7 @@ describe('follow-up tasks in HubSpot', () => {
     ]);
   });
 
-  it("follows the company's new owner: the open tasks of its referrals are reassigned, completed ones are not", async () => {
+  it("follows the company's new owner: the open tasks of its referrals are reassigned", async () => {
     // No marketer on this referral: it belongs to the company's owner, James.
     await record('REF-5004', [received('REF-5004', '2026-11-24T10:00:00-05:00')]);
     await sync('2026-11-24T15:01:00Z');
@@ -214,6 +214,24 @@ describe('follow-up tasks in HubSpot', () => {
     await inTransaction(harness.db.pool, (client) => hubspotEventEffects(queue).companyOwnerChanged(client, portal(), company, PRIYA));
     await sync('2026-11-24T15:10:00Z');
     expect((await tasks('new_referral:REF-5004')).map((t) => t.properties.hubspot_owner_id)).toEqual([PRIYA]);
+  });
+
+  it("checks in on a tier A account 14 days after its last contact, once, owned by the company's owner", async () => {
+    await hubspot.request(
+      { method: 'PATCH', path: `/crm/v3/objects/companies/${company}`, body: { properties: { rlx_account_tier: 'A', notes_last_contacted: '2026-11-10T15:00:00.000Z' } } },
+      z.unknown(),
+    );
+    const sweep = async (now: string) => sweepAccountFollowUps(harness.db.pool, queue, await target(), new Date(now));
+    // Due Tuesday 11-24; on Monday nothing. Mercy's referral days (2025-11-03, 2026-11-23, 2026-11-24) make it no dormant source.
+    expect(await sweep('2026-11-23T15:00:00Z')).toBe(0);
+    expect(await sweep('2026-11-27T15:00:00Z')).toBe(1);
+    expect(await sweep('2026-11-27T16:00:00Z')).toBe(0);
+    await sync('2026-11-27T16:00:00Z');
+    const [checkIn, ...others] = await tasks(`check_in:${company}:`);
+    expect(others).toEqual([]);
+    expect(checkIn?.properties).toMatchObject({ rlx_task_key: `check_in:${company}:2026-11-24`, hubspot_owner_id: PRIYA, hs_task_type: 'CALL' });
+    expect(await associated(checkIn!.id, 'companies')).toEqual([company]);
+    expect(await associated(checkIn!.id, model.referralObjectTypeId)).toEqual([]);
   });
 
   it('knows when a liaison completes or deletes a task in HubSpot, and reports completion per rule and owner', async () => {

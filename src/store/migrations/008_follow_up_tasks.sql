@@ -7,10 +7,13 @@ CREATE TABLE follow_up_tasks (
   tenant_id      bigint NOT NULL REFERENCES tenants (tenant_id),
   task_key       text NOT NULL,
   rule           text NOT NULL,
-  referral_key   text NOT NULL,
+  -- The referral a task is about; NULL for account tasks (check-ins, dormant sources), which name their company.
+  referral_key   text,
   admission_key  text,
-  -- liaison (the referral's owner by the attribution chain) or intake (the tenant's intake owner).
-  owner_role     text NOT NULL CHECK (owner_role IN ('liaison', 'intake')),
+  company_id     text,
+  -- liaison (the referral's owner by the attribution chain), intake (the tenant's intake owner) or company (the
+  -- account's owner, for account tasks).
+  owner_role     text NOT NULL CHECK (owner_role IN ('liaison', 'intake', 'company')),
   owner_id       text,
   task_type      text NOT NULL,
   priority       text NOT NULL,
