@@ -152,6 +152,17 @@ export class FollowUpStore {
     return rows.map((row) => row.task_key);
   }
 
+  /** Open account tasks of a company follow its new owner; returns the keys to reassign in HubSpot. */
+  async followCompanyOwner(client: Queryable, tenantId: TenantId, companyId: string, ownerId: string | null): Promise<string[]> {
+    const { rows } = await client.query<{ task_key: string }>(
+      `UPDATE follow_up_tasks SET owner_id = $3
+       WHERE tenant_id = $1 AND company_id = $2 AND owner_role = 'company' AND status = 'open' AND owner_id IS DISTINCT FROM $3
+       RETURNING task_key`,
+      [tenantId, companyId, ownerId],
+    );
+    return rows.map((row) => row.task_key);
+  }
+
   /** A task completed or deleted in HubSpot (webhook or poll); returns whether it changed anything. */
   async recordOutcome(
     client: Queryable,

@@ -33,8 +33,11 @@ export function hubspotEventEffects(queue: SyncQueue): HubSpotEventEffects {
     await queue.enqueue(client, tenantId, 'admission', await store.admissionsOf(client, tenantId, referralKeys));
   };
   return {
-    companyOwnerChanged: async (client, tenantId, companyId, ownerId) =>
-      resend(client, tenantId, await store.companyOwnerChanged(client, tenantId, companyId, ownerId)),
+    companyOwnerChanged: async (client, tenantId, companyId, ownerId) => {
+      await resend(client, tenantId, await store.companyOwnerChanged(client, tenantId, companyId, ownerId));
+      // The company's own open tasks (check-ins, dormant source calls) go to its new owner.
+      await queue.enqueue(client, tenantId, 'task', await followUps.followCompanyOwner(client, tenantId, companyId, ownerId));
+    },
     companiesMerged: async (client, tenantId, primaryId, mergedIds) =>
       resend(client, tenantId, await store.companiesMerged(client, tenantId, primaryId, mergedIds)),
     companyDeleted: async (client, tenantId, companyId) => resend(client, tenantId, await store.companyDeleted(client, tenantId, companyId)),

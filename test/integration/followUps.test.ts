@@ -232,6 +232,12 @@ describe('follow-up tasks in HubSpot', () => {
     expect(checkIn?.properties).toMatchObject({ rlx_task_key: `check_in:${company}:2026-11-24`, hubspot_owner_id: PRIYA, hs_task_type: 'CALL' });
     expect(await associated(checkIn!.id, 'companies')).toEqual([company]);
     expect(await associated(checkIn!.id, model.referralObjectTypeId)).toEqual([]);
+
+    // The account changes hands: its open check-in goes with it.
+    await hubspot.request({ method: 'PATCH', path: `/crm/v3/objects/companies/${company}`, body: { properties: { hubspot_owner_id: JAMES } } }, z.unknown());
+    await inTransaction(harness.db.pool, (client) => hubspotEventEffects(queue).companyOwnerChanged(client, portal(), company, JAMES));
+    await sync('2026-11-27T16:10:00Z');
+    expect((await tasks(`check_in:${company}:`)).map((t) => t.properties.hubspot_owner_id)).toEqual([JAMES]);
   });
 
   it('knows when a liaison completes or deletes a task in HubSpot, and reports completion per rule and owner', async () => {
@@ -252,6 +258,8 @@ describe('follow-up tasks in HubSpot', () => {
     const line = (rule: string, owner: string) => lines.find((l) => l.rule === rule && l.ownerId === owner);
     // Maria: the two non-admit calls (REF-5001 completed, REF-5002 open and past due: Monday 17:00 has passed).
     expect(line('non_admit', MARIA)).toMatchObject({ created: 2, completed: 1, overdue: 1, deleted: 0 });
-    expect(line('stalled_referral', DANA)).toMatchObject({ created: 1, completed: 0, deleted: 1 });
+    // Dana (intake): REF-5003's escalation, deleted; and REF-5004's (received Tuesday 10:00, never moved), raised when
+    // the company's new owner made the sync write REF-5004 again on 11-27, long after its 3 business hours.
+    expect(line('stalled_referral', DANA)).toMatchObject({ created: 2, completed: 0, deleted: 1 });
   });
 });
