@@ -270,6 +270,15 @@ export class FollowUpStore {
     }));
   }
 
+  /** Tasks HubSpot holds, and when the last was written, for `referralynx status`. */
+  async writtenCount(queryable: Queryable, tenantId: TenantId): Promise<{ written: number; lastWrittenAt: Date | null }> {
+    const { rows } = await queryable.query<{ written: number; last: Date | null }>(
+      'SELECT count(*)::int AS written, max(written_at) AS last FROM follow_up_tasks WHERE tenant_id = $1 AND hubspot_id IS NOT NULL',
+      [tenantId],
+    );
+    return { written: rows[0]?.written ?? 0, lastWrittenAt: rows[0]?.last ?? null };
+  }
+
   /** Tasks HubSpot holds, per rule. */
   async countsByRule(queryable: Queryable, tenantId: TenantId): Promise<Map<FollowUpRule, number>> {
     const { rows } = await queryable.query<{ rule: FollowUpRule; n: number }>(

@@ -1,13 +1,14 @@
 import type { TenantId } from '../config/tenantSettings';
 import { HubSpotClientStore, type HubSpotClientRow } from '../store/hubspotClients';
 import { inTransaction, type Pool } from '../store/postgres';
-import { SyncQueue, type RecordKind } from '../store/syncQueue';
+import { FollowUpStore } from '../store/followUpStore';
+import { SyncQueue, type QueueKind } from '../store/syncQueue';
 import { SyncStore, type SyncFailure } from '../store/syncStore';
 import { LIVE_SECONDS } from './budgetShare';
 
 export interface SyncStatus {
   kinds: Array<{
-    kind: RecordKind;
+    kind: QueueKind;
     /** Queued and due now. */
     due: number;
     /** Being written by a worker right now. */
@@ -31,9 +32,9 @@ export async function syncStatus(pool: Pool, tenantId: TenantId, queue = new Syn
   const store = new SyncStore();
   const backlog = await queue.backlog(pool, tenantId);
   const failures = await store.failures(pool, tenantId);
-  const written = await store.writtenCounts(pool, tenantId);
+  const written = { ...(await store.writtenCounts(pool, tenantId)), task: await new FollowUpStore().writtenCount(pool, tenantId) };
   return {
-    kinds: (['referral', 'admission'] as const).map((kind) => ({
+    kinds: (['referral', 'admission', 'task'] as const).map((kind) => ({
       kind,
       due: backlog[kind].due,
       active: backlog[kind].active,
