@@ -60,6 +60,8 @@ describe('two sync workers over one database', () => {
       HUBSPOT_ACCESS_TOKEN: SANDBOX_TOKEN,
       PORTAL_ID: String(harness.sandbox.portalId),
       REQUESTS_PER_10S: String(REQUESTS_PER_10S),
+      // The demo runs until 11-27: its last days' referrals call for follow-up tasks at this moment.
+      NOW: '2026-11-27T20:00:00Z',
     };
     const workers: CliProcess[] = [0, 1].map(() => runTypeScript('test/support/syncWorker.ts', [], env, { stdin: true }));
     // Both are connected and have read the tenant before either takes a job: they start together.
@@ -108,5 +110,20 @@ describe('two sync workers over one database', () => {
     );
     const expectedLinks = agency.referrals.flatMap((r) => (r.admissionKey ? [`${r.admissionKey}->${r.referralKey}`] : [])).sort();
     expect(links.map((l) => `${l.admission}->${l.referral}`).sort()).toEqual(expectedLinks);
+
+    // Follow-up tasks: the ones the rules decided are in the CRM once each, by key, whichever worker created them.
+    const { rows: decided } = await harness.db.pool.query<{ task_key: string; hubspot_id: string | null }>(
+      'SELECT task_key, hubspot_id FROM follow_up_tasks WHERE tenant_id = $1 ORDER BY task_key',
+      [harness.sandbox.portalId],
+    );
+    expect(decided.length).toBeGreaterThan(0);
+    expect(decided.filter((task) => task.hubspot_id === null)).toEqual([]);
+    const { rows: crmTasks } = await harness.db.pool.query<{ key: string; object_id: string }>(
+      `SELECT properties->>'rlx_task_key' AS key, object_id::text FROM crm_sandbox.objects
+       WHERE portal_id = $1 AND object_type_id = '0-27' AND NOT archived ORDER BY 1`,
+      [harness.sandbox.portalId],
+    );
+    expect(crmTasks.map((task) => task.key)).toEqual(decided.map((task) => task.task_key));
+    expect(crmTasks.map((task) => task.object_id)).toEqual(decided.map((task) => task.hubspot_id));
   }, 60_000);
 });

@@ -4,7 +4,8 @@
  * is queued, due or being written by anyone, and prints what it did as one JSON line: {"taken":…,"written":…,
  * "unchanged":…,"failed":…} (the SyncRound totals of its rounds).
  *
- * Env: DATABASE_URL, HUBSPOT_BASE_URL, HUBSPOT_ACCESS_TOKEN, PORTAL_ID, REQUESTS_PER_10S.
+ * Env: DATABASE_URL, HUBSPOT_BASE_URL, HUBSPOT_ACCESS_TOKEN, PORTAL_ID, REQUESTS_PER_10S; NOW (an ISO instant) fixes the
+ * moment the follow-up rules are evaluated at, so a test's tasks do not depend on the day it runs.
  */
 import readline from 'node:readline';
 import { HubSpot } from '../../src/hubspot/client';
@@ -34,6 +35,8 @@ async function main(): Promise<void> {
   const model = dataModelSchema.parse((await new TenantRepository(pool).readDataModel(portalId)).dataModel);
   const target = syncTarget({ tenant, hubspot, model });
   const queue = new SyncQueue(pool);
+  const now = process.env.NOW ? Date.parse(process.env.NOW) : undefined;
+  const clock = now === undefined ? undefined : { now: () => now, sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)) };
 
   console.log('ready');
   await new Promise<void>((resolve) => {
@@ -44,7 +47,7 @@ async function main(): Promise<void> {
 
   const total: SyncRound = { taken: 0, written: 0, unchanged: 0, failed: 0 };
   for (;;) {
-    const round = await syncOnce({ pool, queue, target });
+    const round = await syncOnce({ pool, queue, target, ...(clock ? { clock } : {}) });
     total.taken += round.taken;
     total.written += round.written;
     total.unchanged += round.unchanged;
@@ -52,7 +55,7 @@ async function main(): Promise<void> {
     if (round.taken > 0) continue;
     // The other worker may hold jobs whose commit queues more (admissions of referrals written for the first time).
     const backlog = await queue.backlog(pool, portalId);
-    if (backlog.referral.due + backlog.referral.active + backlog.admission.due + backlog.admission.active === 0) break;
+    if (Object.values(backlog).every((kind) => kind.due + kind.active === 0)) break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   console.log(JSON.stringify(total));
