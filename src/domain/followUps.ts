@@ -2,7 +2,8 @@ import { DateTime } from 'luxon';
 import { z } from 'zod';
 import type { BusinessCalendar } from './businessTime';
 import { hoursToStartOfCare, type AdmissionState, type ReferralState } from './referralLifecycle';
-import { businessLines, closedReferralStatuses, defaultNonAdmitReasons, followUpRules, type BusinessLine, type FollowUpRule } from './vocabulary';
+import { hoursText, nonAdmitWords } from './plainWords';
+import { businessLines, closedReferralStatuses, followUpRules, type BusinessLine, type FollowUpRule } from './vocabulary';
 
 /**
  * Follow-up rules (issue #5): which HubSpot tasks a referral or an admission calls for, for whom, when they are due,
@@ -124,53 +125,11 @@ export interface FollowUpContext {
   owners: { liaison: string | undefined; intake: string | undefined };
 }
 
-/** Plain words for the source about why a referral was not admitted, and what the liaison can offer instead. */
-const nonAdmitWords: Record<(typeof defaultNonAdmitReasons)[number]['value'], { reason: string; offer: string }> = {
-  insurance_not_accepted: {
-    reason: 'insurance not accepted',
-    offer: "We can suggest an agency in the patient's plan network, or go over other ways to cover care.",
-  },
-  outside_service_area: { reason: 'outside our service area', offer: "We can suggest an agency that serves the patient's area." },
-  patient_declined: {
-    reason: 'the patient or family declined care',
-    offer: 'We are glad to see the patient again if anything changes.',
-  },
-  not_homebound: {
-    reason: 'the patient is not homebound',
-    offer: 'Outpatient therapy or a community program may fit better; we can share options.',
-  },
-  no_skilled_need: {
-    reason: 'no skilled need',
-    offer: 'Personal care or a community program may fit better; we can share options.',
-  },
-  staffing_unavailable: {
-    reason: 'we had no staff available',
-    offer: 'We can suggest an agency with capacity now, and will tell you as soon as we can take patients in that area again.',
-  },
-  went_to_another_agency: { reason: 'the patient chose another agency', offer: 'Thank you for thinking of us; we would welcome the next one.' },
-  hospitalized: {
-    reason: 'the patient was hospitalized before care began',
-    offer: 'Send the referral again at discharge and we will start care promptly.',
-  },
-  expired: { reason: 'the patient passed away before care began', offer: 'Thank you for trusting us with this referral.' },
-  physician_would_not_sign: {
-    reason: 'the physician would not sign the orders',
-    offer: 'With a physician willing to sign the orders, we can start care.',
-  },
-  other: { reason: 'we were not able to start care', offer: 'We are glad to talk through other options.' },
-};
-
 const lineWords = (line: BusinessLine | undefined) => businessLines.find((l) => l.value === line)?.label.toLowerCase();
 
 /** The text of a day in the tenant's zone, e.g. "November 25". */
 function dayText(calendar: BusinessCalendar, instant: Date, timeZone: string): string {
   return DateTime.fromISO(calendar.localDate(instant), { zone: timeZone }).toFormat('LLLL d');
-}
-
-/** "22 hours"; past two days, in days ("5 days"), as a liaison would say it. */
-function hoursText(hours: number): string {
-  const [count, unit] = hours < 48 ? [Math.round(hours), 'hour'] : [Math.round(hours / 24), 'day'];
-  return `${count} ${unit}${count === 1 ? '' : 's'}`;
 }
 
 /**

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { DateTime } from 'luxon';
 import { hoursToStartOfCare, type AdmissionState, type ReferralState } from '../domain/referralLifecycle';
+import { timelyInitiation } from '../domain/timelyInitiation';
 import { businessLines } from '../domain/vocabulary';
 import { EHR_ID_PROPERTY } from '../hubspot/dataModel';
 import type { DataModel } from '../hubspot/provision';
@@ -49,6 +50,7 @@ export function toReferralProperties(state: ReferralState, model: DataModel, tim
     rlx_non_admit_reason: state.status === 'non_admitted' ? state.nonAdmitReason : undefined,
     rlx_payer_category: facts.payerCategory,
     rlx_hours_to_soc: hoursToStartOfCare(state),
+    rlx_timely_initiation: timelyInitiation(state, timeZone),
     rlx_admission_source: admissionSource(state),
     rlx_branch: facts.branch,
     hs_pipeline: model.referralPipelineId,

@@ -39,6 +39,8 @@ describe('what HubSpot gets for a referral', () => {
     expect(JSON.stringify(properties)).not.toContain('75216');
     // Unknown values are sent empty, so a value withdrawn in the EHR is cleared in HubSpot.
     expect(properties.rlx_soc_date).toBe('');
+    // No start of care yet: nothing to measure.
+    expect(properties.rlx_timely_initiation).toBe('');
   });
 
   it('counts hours to SOC from receipt to first visit, and calls a start within 14 days of discharge institutional', () => {
@@ -51,6 +53,19 @@ describe('what HubSpot gets for a referral', () => {
     expect(admissionSource(admitted)).toBe('institutional');
     expect(admissionSource({ ...admitted, facts: { ...admitted.facts, inpatientDischargeDate: '2026-11-14' } })).toBe('community');
     expect(admissionSource({ ...admitted, facts: { ...admitted.facts, inpatientDischargeDate: '2026-11-15' } })).toBe('institutional');
+  });
+
+  it('carries CMS timely initiation for a home health start of care, counted in the agency\'s dates', () => {
+    const admit = { kind: 'admission.admitted', admissionKey: 'E-1', referralKey: 'R-1', occurredAt: '2026-11-29T10:00:00-06:00', socDate: '2026-11-29' } as const;
+    // Hospice: the measure is a home health one.
+    expect(toReferralProperties(referral([admit]), model, 'America/Chicago').rlx_timely_initiation).toBe('');
+    const homeHealth = [{ kind: 'referral.updated', referralKey: 'R-1', occurredAt: '2026-11-28T08:00:00-06:00', facts: { businessLine: 'home_health' } } as const];
+    // No M0104 given: received the 27th in Chicago, started the 29th = 27th + 2 days.
+    expect(toReferralProperties(referral([...homeHealth, admit]), model, 'America/Chicago').rlx_timely_initiation).toBe('timely');
+    // Started the 30th: late, as the discharge of the 20th came before the referral and does not restart the count.
+    // Had the 05:30Z receipt been read as a UTC date (the 28th), the 30th would have been on time.
+    const late = { ...admit, socDate: '2026-11-30' };
+    expect(toReferralProperties(referral([...homeHealth, late]), model, 'America/Chicago').rlx_timely_initiation).toBe('not_timely');
   });
 
   it('hashes the same properties the same whatever their order', () => {
