@@ -11,6 +11,7 @@ import { startMllpListener } from '../src/ehr/hl7v2';
 import { describeErrorSafely } from '../src/logger';
 import { shareHubSpotBudget } from '../src/sync/budgetShare';
 import { reconcileTasks, sweepAccountFollowUps, sweepFollowUps } from '../src/sync/followUps';
+import { recomputeScorecards } from '../src/sync/scorecards';
 import { hubspotEventEffects } from '../src/sync/hubspotEvents';
 import { buildApp } from './app';
 import { HUBSPOT_WEBHOOK_PATH } from './commands/hubspotProject';
@@ -240,6 +241,12 @@ export async function startSync(services: AppServices): Promise<RunningSync> {
     cron.schedule('7 * * * *', () => {
       void (async () => sweepAccountFollowUps(services.pool, queue, await current(), new Date()))().catch((error: unknown) =>
         services.logger.error({ error: describeErrorSafely(error) }, 'account follow-up sweep failed'),
+      );
+    }),
+    // Every scorecard computed again in one pass, nightly (days since the last referral move every day).
+    cron.schedule('30 2 * * *', () => {
+      void (async () => recomputeScorecards(services.pool, queue, (await current()).tenant, new Date()))().catch((error: unknown) =>
+        services.logger.error({ error: describeErrorSafely(error) }, 'nightly scorecard recompute failed'),
       );
     }),
     // Tasks completed or deleted in HubSpot that no webhook told us about: every 15 minutes.

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isHolidayCalendar } from '../domain/businessTime';
 import { followUpSettingsSchema } from '../domain/followUps';
+import { scorecardSettingsSchema } from '../domain/scorecard';
 
 /** A tenant is one HubSpot portal (hub id). Every row in the database carries it. */
 export type TenantId = number;
@@ -41,6 +42,8 @@ export const tenantSettingsSchema = z.object({
   defaultOwner: z.string().trim().min(1).max(200).optional(),
   /** How the agency signs the messages its liaisons send to referral sources (follow-up task texts). */
   agencyName: z.string().trim().min(1).max(200).optional(),
+  /** Scorecards: the tier rule and the trend's small-number guard (src/domain/scorecard.ts). */
+  scorecard: scorecardSettingsSchema.prefault({}),
   /** Follow-up tasks: which rules run, the working day they count in, who intake is (src/domain/followUps.ts). */
   followUps: followUpSettingsSchema.prefault({}),
 });

@@ -3,8 +3,11 @@ import type { TenantId } from '../config/tenantSettings';
 import type { Pool, PoolClient } from './postgres';
 
 export type RecordKind = 'referral' | 'admission';
-/** What a job writes to HubSpot: a record (referral, admission) or a follow-up task (src/sync/followUps.ts). */
-export type QueueKind = RecordKind | 'task';
+/**
+ * What a job writes to HubSpot: a record (referral, admission), a follow-up task (src/sync/followUps.ts) or a
+ * company's or clinician's scorecard properties (src/sync/scorecards.ts).
+ */
+export type QueueKind = RecordKind | 'task' | 'scorecard';
 
 /** pg-boss's own schema: its tables are created and migrated by pg-boss itself (install). */
 export const JOB_QUEUE_SCHEMA = 'pgboss';
@@ -17,6 +20,7 @@ export const SYNC_QUEUE_NAMES: Record<QueueKind, string> = {
   referral: 'hubspot-referrals',
   admission: 'hubspot-admissions',
   task: 'hubspot-tasks',
+  scorecard: 'hubspot-scorecards',
 };
 
 /** Refusals after which a record stops being retried on its own (a dead letter): the first try and 7 retries. */
@@ -198,6 +202,6 @@ export class SyncQueue {
       const row = rows.find((r) => r.name === SYNC_QUEUE_NAMES[kind]);
       return { due: row?.due ?? 0, retrying: row?.retrying ?? 0, active: row?.active ?? 0, lagSeconds: Math.round(row?.lag ?? 0) };
     };
-    return { referral: of('referral'), admission: of('admission'), task: of('task') };
+    return { referral: of('referral'), admission: of('admission'), task: of('task'), scorecard: of('scorecard') };
   }
 }

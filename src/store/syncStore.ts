@@ -156,8 +156,8 @@ export class SyncStore {
     );
     const count = (kind: QueueKind, dead: boolean) => counts.rows.find((r) => r.record_kind === kind && r.dead === dead)?.n ?? 0;
     return {
-      retrying: { referral: count('referral', false), admission: count('admission', false), task: count('task', false) },
-      dead: { referral: count('referral', true), admission: count('admission', true), task: count('task', true) },
+      retrying: { referral: count('referral', false), admission: count('admission', false), task: count('task', false), scorecard: 0 },
+      dead: { referral: count('referral', true), admission: count('admission', true), task: count('task', true), scorecard: 0 },
       recent: rows.map((r) => ({ kind: r.record_kind, key: r.record_key, attempts: r.attempts, error: r.last_error, dead: r.dead })),
     };
   }

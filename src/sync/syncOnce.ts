@@ -13,6 +13,7 @@ import type { Tenant } from '../store/tenants';
 import { systemClock, type Clock } from '../clock';
 import { attributeReferrals } from './attribution';
 import { decideReferralFollowUps, syncTaskJobs } from './followUps';
+import { recordReferralFacts, syncScorecardJobs } from './scorecards';
 import { adoptHandEnteredReferrals, receivedDateOf } from './handEntered';
 import { OwnerDirectory } from './owners';
 import { propertiesHash, toAdmissionProperties, toReferralProperties, type HubSpotProperties } from './records';
@@ -55,7 +56,7 @@ export interface SyncOptions {
   target: SyncTarget | ((tenantId: TenantId) => Promise<SyncTarget | undefined>);
   /** Jobs per kind and round: one batch upsert. Default 100 (HubSpot's batch limit). */
   batchSize?: number;
-  /** The kinds this round takes; default all: referrals, then admissions, then follow-up tasks. */
+  /** The kinds this round takes; default all: referrals, then admissions, follow-up tasks and scorecards. */
   kinds?: readonly QueueKind[];
   /** The moment the follow-up rules are evaluated at. Default the system clock. */
   clock?: Clock;
@@ -85,7 +86,7 @@ export async function syncOnce(options: SyncOptions): Promise<SyncRound> {
       ? options.target
       : async (tenantId: TenantId) => (tenantId === (options.target as SyncTarget).tenant.tenantId ? (options.target as SyncTarget) : undefined);
 
-  for (const kind of options.kinds ?? (['referral', 'admission', 'task'] as const)) {
+  for (const kind of options.kinds ?? (['referral', 'admission', 'task', 'scorecard'] as const)) {
     const jobs = await queue.fetch(kind, options.batchSize ?? 100);
     round.taken += jobs.length;
     const byTenant = new Map<TenantId, SyncJob[]>();
@@ -100,7 +101,11 @@ export async function syncOnce(options: SyncOptions): Promise<SyncRound> {
       try {
         const now = new Date((options.clock ?? systemClock).now());
         await inTransaction(options.pool, (client) =>
-          kind === 'task' ? syncTaskJobs(options.pool, client, queue, target, tenantJobs, round) : syncJobs(client, queue, target, kind, tenantJobs, round, now),
+          kind === 'task'
+            ? syncTaskJobs(options.pool, client, queue, target, tenantJobs, round)
+            : kind === 'scorecard'
+              ? syncScorecardJobs(client, queue, target, tenantJobs, round, now)
+              : syncJobs(client, queue, target, kind, tenantJobs, round, now),
         );
       } catch (error) {
         // Nothing of the round was committed: its jobs are given back, to be tried again after a delay.
@@ -244,6 +249,12 @@ async function syncJobs(client: PoolClient, queue: SyncQueue, target: SyncTarget
       const writtenKeys = new Set(written.map((w) => w.key));
       await decideReferralFollowUps(client, queue, target, [...states.values()].filter((state) => writtenKeys.has((state as ReferralState).referralKey)) as ReferralState[], now);
     }
+  }
+  if (kind === 'referral') {
+    // What the scorecards count: every referral of the round, and the scorecards of the sources whose referrals changed.
+    const writtenNow = new Set(await store.lastWritten(client, tenantId, 'referral', keys).then((m) => [...m.keys()]));
+    const changed = new Set([...writtenNow].filter((key) => !unchanged.includes(key)));
+    await recordReferralFacts(client, queue, tenant, [...states.values()].filter((state) => writtenNow.has((state as ReferralState).referralKey)) as ReferralState[], changed);
   }
   for (const item of requeue) await queue.enqueue(client, tenantId, item.kind, item.keys);
 }

@@ -1,0 +1,212 @@
+import type { TenantId } from '../config/tenantSettings';
+import type { SourceObjectType } from '../domain/attribution';
+import { WINDOWS, type ScorecardCounts, type WindowCounts, type WindowDays } from '../domain/scorecard';
+import type { Pool, PoolClient } from './postgres';
+
+type Queryable = Pick<PoolClient, 'query'> | Pool;
+
+/** One referral as the metrics count it (migration 010). */
+export interface ReferralFact {
+  referralKey: string;
+  companyId: string | null;
+  contactId: string | null;
+  receivedAt: string;
+  status: string;
+  businessLine: string | null;
+  payerCategory: string | null;
+  nonAdmitReason: string | null;
+  hoursToSoc: number | null;
+  timelyInitiation: string | null;
+}
+
+const idColumn: Record<SourceObjectType, string> = { companies: 'company_id', contacts: 'contact_id' };
+
+const emptyWindow = (): WindowCounts => ({
+  referrals: 0,
+  admitted: 0,
+  nonAdmitted: 0,
+  pending: 0,
+  cancelled: 0,
+  medianHoursToSoc: null,
+  p90HoursToSoc: null,
+  timely: 0,
+  notTimely: 0,
+  nonAdmitReasons: {},
+  payers: {},
+  businessLines: {},
+});
+
+/** Owns the SQL of scorecards: the referral facts, the metrics aggregated over them, and what HubSpot was sent. */
+export class ScorecardStore {
+  async saveFacts(client: Queryable, tenantId: TenantId, facts: readonly ReferralFact[]): Promise<void> {
+    if (facts.length === 0) return;
+    await client.query(
+      `INSERT INTO referral_facts (tenant_id, referral_key, company_id, contact_id, received_at, status, business_line, payer_category,
+         non_admit_reason, hours_to_soc, timely_initiation)
+       SELECT $1, f->>'referralKey', f->>'companyId', f->>'contactId', (f->>'receivedAt')::timestamptz, f->>'status', f->>'businessLine',
+         f->>'payerCategory', f->>'nonAdmitReason', (f->>'hoursToSoc')::double precision, f->>'timelyInitiation'
+       FROM jsonb_array_elements($2::jsonb) AS x(f)
+       ON CONFLICT (tenant_id, referral_key) DO UPDATE SET
+         company_id = EXCLUDED.company_id, contact_id = EXCLUDED.contact_id, received_at = EXCLUDED.received_at, status = EXCLUDED.status,
+         business_line = EXCLUDED.business_line, payer_category = EXCLUDED.payer_category, non_admit_reason = EXCLUDED.non_admit_reason,
+         hours_to_soc = EXCLUDED.hours_to_soc, timely_initiation = EXCLUDED.timely_initiation, updated_at = now()`,
+      [tenantId, JSON.stringify(facts)],
+    );
+  }
+
+  /** Every company or contact some referral is attributed to. */
+  async sourceIds(queryable: Queryable, tenantId: TenantId, objectType: SourceObjectType): Promise<string[]> {
+    const column = idColumn[objectType];
+    const { rows } = await queryable.query<{ id: string }>(
+      `SELECT DISTINCT ${column} AS id FROM referral_facts WHERE tenant_id = $1 AND ${column} IS NOT NULL`,
+      [tenantId],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  /**
+   * The counts of each company or contact (all of them, or `ids`), for the windows ending `today` (a local date in
+   * `timeZone`, today included): three aggregate queries over referral_facts.
+   */
+  async counts(
+    queryable: Queryable,
+    tenantId: TenantId,
+    objectType: SourceObjectType,
+    timeZone: string,
+    today: string,
+    ids?: readonly string[],
+  ): Promise<Map<string, ScorecardCounts>> {
+    const column = idColumn[objectType];
+    const only = ids ? `AND ${column} = ANY($4::text[])` : '';
+    const params = ids ? [tenantId, timeZone, today, ids] : [tenantId, timeZone, today];
+    // age: whole days before `today` in the agency's time zone (0 = today).
+    const facts = `SELECT ${column} AS id, status, business_line, payer_category, non_admit_reason, hours_to_soc, timely_initiation,
+                          (received_at AT TIME ZONE $2)::date AS day, $3::date - (received_at AT TIME ZONE $2)::date AS age
+                   FROM referral_facts WHERE tenant_id = $1 AND ${column} IS NOT NULL ${only}`;
+    const perWindow = WINDOWS.map(
+      (w) => `
+        count(*) FILTER (WHERE age BETWEEN 0 AND ${w - 1}) AS referrals_${w},
+        count(*) FILTER (WHERE age BETWEEN 0 AND ${w - 1} AND status = 'admitted') AS admitted_${w},
+        count(*) FILTER (WHERE age BETWEEN 0 AND ${w - 1} AND status = 'non_admitted') AS non_admitted_${w},
+        count(*) FILTER (WHERE age BETWEEN 0 AND ${w - 1} AND status = 'cancelled') AS cancelled_${w},
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY hours_to_soc) FILTER (WHERE age BETWEEN 0 AND ${w - 1} AND status = 'admitted') AS median_hours_${w},
+        percentile_cont(0.9) WITHIN GROUP (ORDER BY hours_to_soc) FILTER (WHERE age BETWEEN 0 AND ${w - 1} AND status = 'admitted') AS p90_hours_${w},
+        count(*) FILTER (WHERE age BETWEEN 0 AND ${w - 1} AND timely_initiation = 'timely') AS timely_${w},
+        count(*) FILTER (WHERE age BETWEEN 0 AND ${w - 1} AND timely_initiation = 'not_timely') AS not_timely_${w}`,
+    ).join(',');
+    const main = await queryable.query<Record<string, string | number | null>>(
+      `WITH f AS (${facts})
+       SELECT id, max(day)::text AS last_day, count(*) FILTER (WHERE age BETWEEN 30 AND 59)::int AS previous_30, ${perWindow}
+       FROM f GROUP BY id`,
+      params,
+    );
+    const result = new Map<string, ScorecardCounts>();
+    const num = (value: string | number | null | undefined) => (value === null || value === undefined ? 0 : Number(value));
+    const maybe = (value: string | number | null | undefined) => (value === null || value === undefined ? null : Number(value));
+    for (const row of main.rows) {
+      const windows = Object.fromEntries(
+        WINDOWS.map((w) => {
+          const referrals = num(row[`referrals_${w}`]);
+          const admitted = num(row[`admitted_${w}`]);
+          const nonAdmitted = num(row[`non_admitted_${w}`]);
+          const cancelled = num(row[`cancelled_${w}`]);
+          return [
+            w,
+            {
+              ...emptyWindow(),
+              referrals,
+              admitted,
+              nonAdmitted,
+              cancelled,
+              pending: referrals - admitted - nonAdmitted - cancelled,
+              medianHoursToSoc: maybe(row[`median_hours_${w}`]),
+              p90HoursToSoc: maybe(row[`p90_hours_${w}`]),
+              timely: num(row[`timely_${w}`]),
+              notTimely: num(row[`not_timely_${w}`]),
+            },
+          ];
+        }),
+      ) as Record<WindowDays, WindowCounts>;
+      result.set(String(row.id), { windows, previous30: num(row.previous_30), lastReferralDate: (row.last_day as string | null) ?? null, usualIntervalDays: null });
+    }
+
+    // The mixes: non-admit reasons, payers and business lines, per window.
+    const mixes = await queryable.query<{ id: string; w: number; dim: 'reason' | 'payer' | 'line'; value: string; n: number }>(
+      `WITH f AS (${facts}), windowed AS (SELECT f.*, w FROM f CROSS JOIN unnest(ARRAY[${WINDOWS.join(',')}]) AS w WHERE age BETWEEN 0 AND w - 1)
+       SELECT id, w, 'reason' AS dim, non_admit_reason AS value, count(*)::int AS n FROM windowed
+         WHERE status = 'non_admitted' AND non_admit_reason IS NOT NULL GROUP BY id, w, non_admit_reason
+       UNION ALL
+       SELECT id, w, 'payer', payer_category, count(*)::int FROM windowed WHERE payer_category IS NOT NULL GROUP BY id, w, payer_category
+       UNION ALL
+       SELECT id, w, 'line', business_line, count(*)::int FROM windowed WHERE business_line IS NOT NULL GROUP BY id, w, business_line`,
+      params,
+    );
+    const field = { reason: 'nonAdmitReasons', payer: 'payers', line: 'businessLines' } as const;
+    for (const mix of mixes.rows) {
+      const window = result.get(String(mix.id))?.windows[mix.w as WindowDays];
+      if (window) window[field[mix.dim]][mix.value] = mix.n;
+    }
+
+    // The usual interval: the median of the gaps between the days it referred on, over the last 365 days.
+    const usual = await queryable.query<{ id: string; usual: number }>(
+      `WITH f AS (${facts}),
+            days AS (SELECT DISTINCT id, day FROM f WHERE age BETWEEN 0 AND 364),
+            gaps AS (SELECT id, day - lag(day) OVER (PARTITION BY id ORDER BY day) AS gap FROM days)
+       SELECT id, percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) AS usual FROM gaps WHERE gap IS NOT NULL GROUP BY id HAVING count(*) >= 2`,
+      params,
+    );
+    for (const row of usual.rows) {
+      const counts = result.get(String(row.id));
+      if (counts) counts.usualIntervalDays = Number(row.usual);
+    }
+    return result;
+  }
+
+  async saveScorecards(
+    client: Queryable,
+    tenantId: TenantId,
+    objectType: SourceObjectType,
+    scorecards: ReadonlyArray<{ hubspotId: string; metrics: unknown }>,
+  ): Promise<void> {
+    if (scorecards.length === 0) return;
+    await client.query(
+      `INSERT INTO scorecards (tenant_id, object_type, hubspot_id, metrics)
+       SELECT $1, $2, s->>'hubspotId', s->'metrics' FROM jsonb_array_elements($3::jsonb) AS x(s)
+       ON CONFLICT (tenant_id, object_type, hubspot_id) DO UPDATE SET metrics = EXCLUDED.metrics, computed_at = now()`,
+      [tenantId, objectType, JSON.stringify(scorecards)],
+    );
+  }
+
+  /** The properties last written to HubSpot for these records. */
+  async written(queryable: Queryable, tenantId: TenantId, objectType: SourceObjectType, ids: readonly string[]): Promise<Map<string, Record<string, string>>> {
+    const { rows } = await queryable.query<{ hubspot_id: string; written: Record<string, string> | null }>(
+      'SELECT hubspot_id, written FROM scorecards WHERE tenant_id = $1 AND object_type = $2 AND hubspot_id = ANY($3::text[])',
+      [tenantId, objectType, ids],
+    );
+    return new Map(rows.flatMap((row) => (row.written ? [[row.hubspot_id, row.written] as const] : [])));
+  }
+
+  async markWritten(
+    client: Queryable,
+    tenantId: TenantId,
+    objectType: SourceObjectType,
+    written: ReadonlyArray<{ hubspotId: string; properties: Record<string, string> }>,
+  ): Promise<void> {
+    if (written.length === 0) return;
+    await client.query(
+      `UPDATE scorecards s SET written = coalesce(s.written, '{}'::jsonb) || (w->'properties'), written_at = now()
+       FROM jsonb_array_elements($3::jsonb) AS x(w)
+       WHERE s.tenant_id = $1 AND s.object_type = $2 AND s.hubspot_id = w->>'hubspotId'`,
+      [tenantId, objectType, JSON.stringify(written)],
+    );
+  }
+
+  async scorecard(queryable: Queryable, tenantId: TenantId, objectType: SourceObjectType, id: string): Promise<{ metrics: unknown; computedAt: Date } | undefined> {
+    const { rows } = await queryable.query<{ metrics: unknown; computed_at: Date }>(
+      'SELECT metrics, computed_at FROM scorecards WHERE tenant_id = $1 AND object_type = $2 AND hubspot_id = $3',
+      [tenantId, objectType, id],
+    );
+    const row = rows[0];
+    return row ? { metrics: row.metrics, computedAt: row.computed_at } : undefined;
+  }
+}
