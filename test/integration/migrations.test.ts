@@ -1,4 +1,5 @@
 import { defaultFollowUpSettings } from '../../src/domain/followUps';
+import { scorecardSettingsSchema } from '../../src/domain/scorecard';
 import { migrate } from '../../src/store/migrate';
 import { createPool } from '../../src/store/postgres';
 import { TenantRepository } from '../../src/store/tenants';
@@ -51,6 +52,7 @@ describe('migrations', () => {
       marketerOwners: {},
       // The follow-up rules' own defaults are checked in test/domain/followUps.test.ts.
       followUps: defaultFollowUpSettings,
+      scorecard: scorecardSettingsSchema.parse({}),
     });
 
     await expect(tenants.updateSettings(4242, { timeZone: 'Mars/Olympus_Mons' })).rejects.toThrow(/IANA time zone/);
@@ -67,6 +69,7 @@ describe('migrations', () => {
       marketerOwners: {},
       // The follow-up rules' own defaults are checked in test/domain/followUps.test.ts.
       followUps: defaultFollowUpSettings,
+      scorecard: scorecardSettingsSchema.parse({}),
     });
   });
 });
