@@ -13,6 +13,7 @@ import os from 'node:os';
 import { TenantRepository } from '../src/store/tenants';
 import { ScorecardStore } from '../src/store/scorecardStore';
 import { toScorecard } from '../src/domain/scorecard';
+import { inTransaction } from '../src/store/postgres';
 import { benchDatabase } from './database';
 
 const args = new Map<string, string>();
@@ -45,7 +46,7 @@ async function main(): Promise<void> {
               CASE WHEN i % 20 BETWEEN 14 AND 17 THEN (ARRAY['insurance_not_accepted', 'outside_service_area', 'patient_declined', 'staffing_unavailable'])[1 + i % 4] END,
               CASE WHEN i % 20 < 14 THEN 4 + (i % 97) END,
               CASE WHEN i % 20 < 14 THEN (ARRAY['timely', 'timely', 'timely', 'not_timely', 'missing'])[1 + i % 5] END
-       FROM generate_series(1, $2) AS i`,
+       FROM generate_series(1::bigint, $2::bigint) AS i`,
       [PORTAL, referrals, sources, `${TODAY}T17:00:00Z`],
     );
     await pool.query('ANALYZE referral_facts');
@@ -57,11 +58,14 @@ async function main(): Promise<void> {
     let companies = 0;
     for (let run = 0; run < 3; run += 1) {
       const started = performance.now();
-      const counts = await store.counts(pool, PORTAL, 'companies', TIME_ZONE, TODAY);
-      const scorecards = [...counts].map(([hubspotId, c]) => ({ hubspotId, metrics: toScorecard(c, settings, TODAY) }));
-      await store.saveScorecards(pool, PORTAL, 'companies', scorecards);
+      // As recomputeScorecards runs it: in one transaction.
+      companies = await inTransaction(pool, async (client) => {
+        const counts = await store.counts(client, PORTAL, 'companies', TIME_ZONE, TODAY);
+        const scorecards = [...counts].map(([hubspotId, c]) => ({ hubspotId, metrics: toScorecard(c, settings, TODAY) }));
+        await store.saveScorecards(client, PORTAL, 'companies', scorecards);
+        return scorecards.length;
+      });
       runs.push(performance.now() - started);
-      companies = scorecards.length;
     }
     runs.sort((a, b) => a - b);
     console.log(`\n1. Full recompute (counts for every company, scorecards built and saved), 3 runs: ${runs.map(seconds).join(', ')}`);
@@ -75,8 +79,10 @@ async function main(): Promise<void> {
     const one: number[] = [];
     for (let run = 0; run < 20; run += 1) {
       const started = performance.now();
-      const counts = await store.counts(pool, PORTAL, 'companies', TIME_ZONE, TODAY, [busiest?.company_id ?? 'C1']);
-      await store.saveScorecards(pool, PORTAL, 'companies', [...counts].map(([hubspotId, c]) => ({ hubspotId, metrics: toScorecard(c, settings, TODAY) })));
+      await inTransaction(pool, async (client) => {
+        const counts = await store.counts(client, PORTAL, 'companies', TIME_ZONE, TODAY, [busiest?.company_id ?? 'C1']);
+        await store.saveScorecards(client, PORTAL, 'companies', [...counts].map(([hubspotId, c]) => ({ hubspotId, metrics: toScorecard(c, settings, TODAY) })));
+      });
       one.push(performance.now() - started);
     }
     one.sort((a, b) => a - b);

@@ -79,10 +79,14 @@ export class ScorecardStore {
     const column = idColumn[objectType];
     const only = ids ? `AND ${column} = ANY($4::text[])` : '';
     const params = ids ? [tenantId, timeZone, today, ids] : [tenantId, timeZone, today];
-    // age: whole days before `today` in the agency's time zone (0 = today).
+    // The medians and p90s sort per record and window: room to sort in memory (within a transaction; a no-op outside).
+    await queryable.query("SET LOCAL work_mem = '64MB'");
+    // The last year's referrals, with their age: whole days before `today` in the agency's time zone (0 = today).
     const facts = `SELECT ${column} AS id, status, business_line, payer_category, non_admit_reason, hours_to_soc, timely_initiation,
                           (received_at AT TIME ZONE $2)::date AS day, $3::date - (received_at AT TIME ZONE $2)::date AS age
-                   FROM referral_facts WHERE tenant_id = $1 AND ${column} IS NOT NULL ${only}`;
+                   FROM referral_facts
+                   WHERE tenant_id = $1 AND ${column} IS NOT NULL ${only}
+                     AND received_at >= ($3::date - 366)::timestamp AT TIME ZONE $2`;
     const perWindow = WINDOWS.map(
       (w) => `
         count(*) FILTER (WHERE age BETWEEN 0 AND ${w - 1}) AS referrals_${w},
@@ -95,14 +99,24 @@ export class ScorecardStore {
         count(*) FILTER (WHERE age BETWEEN 0 AND ${w - 1} AND timely_initiation = 'not_timely') AS not_timely_${w}`,
     ).join(',');
     const main = await queryable.query<Record<string, string | number | null>>(
-      `WITH f AS (${facts})
-       SELECT id, max(day)::text AS last_day, count(*) FILTER (WHERE age BETWEEN 30 AND 59)::int AS previous_30, ${perWindow}
+      `WITH f AS MATERIALIZED (${facts})
+       SELECT id, count(*) FILTER (WHERE age BETWEEN 30 AND 59)::int AS previous_30, ${perWindow}
        FROM f GROUP BY id`,
       params,
     );
+    // The last referral day over all time (a source quiet for more than a year still has one). ($3 is unused here but
+    // named, so that one parameter list serves every query.)
+    const last = await queryable.query<{ id: string; last_day: string }>(
+      `SELECT ${column} AS id, (max(received_at) AT TIME ZONE $2)::date::text AS last_day
+       FROM referral_facts WHERE tenant_id = $1 AND ${column} IS NOT NULL ${only} AND $3::date IS NOT NULL GROUP BY ${column}`,
+      params,
+    );
+    const lastDay = new Map(last.rows.map((row) => [String(row.id), row.last_day]));
     const result = new Map<string, ScorecardCounts>();
     const num = (value: string | number | null | undefined) => (value === null || value === undefined ? 0 : Number(value));
     const maybe = (value: string | number | null | undefined) => (value === null || value === undefined ? null : Number(value));
+    const quietYear = (): Record<WindowDays, WindowCounts> => ({ 30: emptyWindow(), 90: emptyWindow(), 365: emptyWindow() });
+    for (const [id, day] of lastDay) result.set(id, { windows: quietYear(), previous30: 0, lastReferralDate: day, usualIntervalDays: null });
     for (const row of main.rows) {
       const windows = Object.fromEntries(
         WINDOWS.map((w) => {
@@ -127,29 +141,34 @@ export class ScorecardStore {
           ];
         }),
       ) as Record<WindowDays, WindowCounts>;
-      result.set(String(row.id), { windows, previous30: num(row.previous_30), lastReferralDate: (row.last_day as string | null) ?? null, usualIntervalDays: null });
+      result.set(String(row.id), { windows, previous30: num(row.previous_30), lastReferralDate: lastDay.get(String(row.id)) ?? null, usualIntervalDays: null });
     }
 
-    // The mixes: non-admit reasons, payers and business lines, per window.
-    const mixes = await queryable.query<{ id: string; w: number; dim: 'reason' | 'payer' | 'line'; value: string; n: number }>(
-      `WITH f AS (${facts}), windowed AS (SELECT f.*, w FROM f CROSS JOIN unnest(ARRAY[${WINDOWS.join(',')}]) AS w WHERE age BETWEEN 0 AND w - 1)
-       SELECT id, w, 'reason' AS dim, non_admit_reason AS value, count(*)::int AS n FROM windowed
-         WHERE status = 'non_admitted' AND non_admit_reason IS NOT NULL GROUP BY id, w, non_admit_reason
+    // The mixes: non-admit reasons, payers and business lines, counted per window in one pass each.
+    const byWindow = WINDOWS.map((w) => `count(*) FILTER (WHERE age BETWEEN 0 AND ${w - 1})::int AS n${w}`).join(', ');
+    const mixes = await queryable.query<{ id: string; dim: 'reason' | 'payer' | 'line'; value: string } & Record<string, number>>(
+      `WITH f AS MATERIALIZED (${facts})
+       SELECT id, 'reason' AS dim, non_admit_reason AS value, ${byWindow} FROM f
+         WHERE age >= 0 AND status = 'non_admitted' AND non_admit_reason IS NOT NULL GROUP BY id, non_admit_reason
        UNION ALL
-       SELECT id, w, 'payer', payer_category, count(*)::int FROM windowed WHERE payer_category IS NOT NULL GROUP BY id, w, payer_category
+       SELECT id, 'payer', payer_category, ${byWindow} FROM f WHERE age >= 0 AND payer_category IS NOT NULL GROUP BY id, payer_category
        UNION ALL
-       SELECT id, w, 'line', business_line, count(*)::int FROM windowed WHERE business_line IS NOT NULL GROUP BY id, w, business_line`,
+       SELECT id, 'line', business_line, ${byWindow} FROM f WHERE age >= 0 AND business_line IS NOT NULL GROUP BY id, business_line`,
       params,
     );
     const field = { reason: 'nonAdmitReasons', payer: 'payers', line: 'businessLines' } as const;
     for (const mix of mixes.rows) {
-      const window = result.get(String(mix.id))?.windows[mix.w as WindowDays];
-      if (window) window[field[mix.dim]][mix.value] = mix.n;
+      const counts = result.get(String(mix.id));
+      if (!counts) continue;
+      for (const w of WINDOWS) {
+        const n = mix[`n${w}`] ?? 0;
+        if (n > 0) counts.windows[w][field[mix.dim]][mix.value] = n;
+      }
     }
 
     // The usual interval: the median of the gaps between the days it referred on, over the last 365 days.
     const usual = await queryable.query<{ id: string; usual: number }>(
-      `WITH f AS (${facts}),
+      `WITH f AS MATERIALIZED (${facts}),
             days AS (SELECT DISTINCT id, day FROM f WHERE age BETWEEN 0 AND 364),
             gaps AS (SELECT id, day - lag(day) OVER (PARTITION BY id ORDER BY day) AS gap FROM days)
        SELECT id, percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) AS usual FROM gaps WHERE gap IS NOT NULL GROUP BY id HAVING count(*) >= 2`,
