@@ -381,6 +381,23 @@ export function dormantSourceFollowUps(source: SourceAccount, settings: FollowUp
 }
 
 /**
+ * The local date an account's next check-in falls due (the company's rlx_next_checkin_due): its last activity plus
+ * its tier's cadence, today when it was never contacted; undefined for a D account, one without a tier, or with
+ * check-ins turned off.
+ */
+export function checkInDueDay(
+  account: { tier: string | undefined; lastActivityAt: Date | undefined },
+  settings: FollowUpSettings,
+  calendar: BusinessCalendar,
+  now: Date,
+): string | undefined {
+  const tier = account.tier === 'A' || account.tier === 'B' || account.tier === 'C' ? account.tier : undefined;
+  if (!settings.checkIn.enabled || !tier) return undefined;
+  if (!account.lastActivityAt) return calendar.localDate(now);
+  return DateTime.fromISO(calendar.localDate(account.lastActivityAt)).plus({ days: settings.checkIn.everyDays[tier] }).toISODate() ?? undefined;
+}
+
+/**
  * An account check-in by tier: A, B and C accounts every 14, 30 and 60 days (configurable), counted from the last
  * activity logged on the company (a call, meeting or email: HubSpot's "Last Contacted") or the last check-in task
  * completed, whichever is later; a D account (dormant or new) or one without a tier has no cadence. One task per
@@ -393,13 +410,11 @@ export function checkInFollowUps(
   now: Date,
 ): TaskIntent[] {
   const rule = settings.checkIn;
-  const tier = account.tier === 'A' || account.tier === 'B' || account.tier === 'C' ? account.tier : undefined;
-  if (!rule.enabled || !tier) return [];
+  const dueDay = checkInDueDay(account, settings, calendar, now);
+  const tier = account.tier as 'A' | 'B' | 'C';
+  if (!dueDay || dueDay > calendar.localDate(now)) return [];
   const every = rule.everyDays[tier];
   const lastDay = account.lastActivityAt ? calendar.localDate(account.lastActivityAt) : undefined;
-  // Never contacted: due now.
-  const dueDay = lastDay ? DateTime.fromISO(lastDay).plus({ days: every }).toISODate() : calendar.localDate(now);
-  if (!dueDay || dueDay > calendar.localDate(now)) return [];
   const since = lastDay ? `last contact ${DateTime.fromISO(lastDay).toFormat('LLLL d')}` : 'no contact logged yet';
   return [
     {

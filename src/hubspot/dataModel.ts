@@ -24,6 +24,8 @@ import type { ObjectSchemaDefinition, PipelineStageDefinition, PropertyDefinitio
 export const SOURCE_ID_PROPERTY = 'rlx_source_id';
 /** A company's account tier (A, B, C, D): its check-in cadence (src/domain/followUps.ts). */
 export const ACCOUNT_TIER_PROPERTY = 'rlx_account_tier';
+/** When the company's next check-in falls due, by its tier's cadence from its last activity. */
+export const NEXT_CHECK_IN_PROPERTY = 'rlx_next_checkin_due';
 
 export const PROPERTY_GROUP = { name: 'referralynx', label: 'Referralynx', displayOrder: -1 } as const;
 
@@ -173,7 +175,7 @@ const scorecardProperties: PropertyDefinition[] = [
   number('rlx_days_since_last_referral', 'Days since last referral', 'Days since the last referral, in the agency time zone.'),
   choice('rlx_referral_trend', 'Referral trend', 'Last 30 days against the 30 before, with a guard for small numbers.', referralTrends),
   choice(ACCOUNT_TIER_PROPERTY, 'Account tier', 'The tier the agency rule assigns (drives the check-in cadence).', accountTiers),
-  date('rlx_next_checkin_due', 'Next check-in due', 'When the liaison should next check in with this source.'),
+  date(NEXT_CHECK_IN_PROPERTY, 'Next check-in due', 'When the liaison should next check in with this source.'),
   text('rlx_npi', 'NPI', 'National Provider Identifier, used to match EHR referral sources.'),
   {
     ...text(SOURCE_ID_PROPERTY, 'EHR source reference', 'Set when Referralynx created this record for an unmatched EHR referral source.'),

@@ -1,12 +1,13 @@
 import type { TenantId } from '../config/tenantSettings';
 import { BusinessCalendar } from '../domain/businessTime';
-import { admissionFollowUps, checkInFollowUps, dormantSourceFollowUps, referralFollowUps, type FollowUpContext, type TaskIntent } from '../domain/followUps';
+import { admissionFollowUps, checkInDueDay, checkInFollowUps, dormantSourceFollowUps, referralFollowUps, type FollowUpContext, type TaskIntent } from '../domain/followUps';
 import type { AdmissionState, ReferralState } from '../domain/referralLifecycle';
-import { batchRead, createTasks, findTasksByKey, readTasks, reassignTasks, type TaskInput } from '../hubspot/api';
-import { ACCOUNT_TIER_PROPERTY, TASK_KEY_PROPERTY, TASK_RULE_PROPERTY } from '../hubspot/dataModel';
+import { batchRead, batchUpdate, createTasks, findTasksByKey, readTasks, reassignTasks, type TaskInput } from '../hubspot/api';
+import { ACCOUNT_TIER_PROPERTY, NEXT_CHECK_IN_PROPERTY, TASK_KEY_PROPERTY, TASK_RULE_PROPERTY } from '../hubspot/dataModel';
 import { associationCategoryOf } from '../hubspot/provision';
 import { FollowUpStore, type FollowUpTask } from '../store/followUpStore';
 import { inTransaction, type Pool, type PoolClient } from '../store/postgres';
+import { ScorecardStore } from '../store/scorecardStore';
 import type { SyncQueue, SyncJob } from '../store/syncQueue';
 import { SyncStore } from '../store/syncStore';
 import type { Tenant } from '../store/tenants';
@@ -21,6 +22,7 @@ import type { SyncRound, SyncTarget } from './syncOnce';
  */
 
 const followUps = new FollowUpStore();
+const scorecards = new ScorecardStore();
 const syncStore = new SyncStore();
 
 function calendarOf(tenant: Tenant): BusinessCalendar {
@@ -141,6 +143,7 @@ export async function sweepAccountFollowUps(pool: Pool, queue: SyncQueue, target
       ),
     );
     const calendar = calendarOf(tenant);
+    const dueDays: Array<{ id: string; properties: Record<string, string> }> = [];
     const intents = accounts.flatMap((account) => {
       const company = companies.get(account.companyId);
       // A company deleted in HubSpot: its webhook (or the next match) deals with it; no task for a record gone.
@@ -151,8 +154,10 @@ export async function sweepAccountFollowUps(pool: Pool, queue: SyncQueue, target
       const lastActivityAt = [contacted, account.lastCheckInAt ?? undefined]
         .filter((d): d is Date => d !== undefined && !Number.isNaN(d.getTime()))
         .sort((a, b) => b.getTime() - a.getTime())[0];
+      const tier = company[ACCOUNT_TIER_PROPERTY] || undefined;
+      dueDays.push({ id: account.companyId, properties: { [NEXT_CHECK_IN_PROPERTY]: checkInDueDay({ tier, lastActivityAt }, settings, calendar, now) ?? '' } });
       return [
-        ...checkInFollowUps({ companyId: account.companyId, sourceName, ownerId, tier: company[ACCOUNT_TIER_PROPERTY] || undefined, lastActivityAt }, settings, calendar, now),
+        ...checkInFollowUps({ companyId: account.companyId, sourceName, ownerId, tier, lastActivityAt }, settings, calendar, now),
         ...dormantSourceFollowUps(
           { sourceRef: account.sourceRef, sourceName, companyId: account.companyId, ownerId, referralDates: account.receivedAt.map((at) => calendar.localDate(at)) },
           settings,
@@ -161,6 +166,12 @@ export async function sweepAccountFollowUps(pool: Pool, queue: SyncQueue, target
         ),
       ];
     });
+    // The next check-in date on each company, written only where it moved (the scorecard's record of what was sent).
+    const written = await scorecards.written(client, tenant.tenantId, 'companies', dueDays.map((d) => d.id));
+    const moved = dueDays.filter((d) => (written.get(d.id)?.[NEXT_CHECK_IN_PROPERTY] ?? '') !== d.properties[NEXT_CHECK_IN_PROPERTY]);
+    const outcomes = moved.length > 0 ? await batchUpdate(hubspot, 'companies', moved) : [];
+    const ok = new Set(outcomes.filter((o) => o.ok).map((o) => o.input.id));
+    await scorecards.markWritten(client, tenant.tenantId, 'companies', moved.filter((d) => ok.has(d.id)).map((d) => ({ hubspotId: d.id, properties: d.properties })));
     return keep(client, queue, tenant.tenantId, intents);
   });
 }

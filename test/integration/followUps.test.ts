@@ -226,6 +226,12 @@ describe('follow-up tasks in HubSpot', () => {
     expect(await sweep('2026-11-23T15:00:00Z')).toBe(0);
     expect(await sweep('2026-11-27T15:00:00Z')).toBe(1);
     expect(await sweep('2026-11-27T16:00:00Z')).toBe(0);
+    // The company shows when its check-in falls due: 11-10 plus 14 days.
+    const due = await hubspot.request(
+      { method: 'GET', path: `/crm/v3/objects/companies/${company}`, qs: { properties: 'rlx_next_checkin_due' } },
+      z.object({ properties: z.record(z.string(), z.string().nullable()) }).loose(),
+    );
+    expect(due.properties.rlx_next_checkin_due).toBe('2026-11-24');
     await sync('2026-11-27T16:00:00Z');
     const [checkIn, ...others] = await tasks(`check_in:${company}:`);
     expect(others).toEqual([]);
