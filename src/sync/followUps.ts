@@ -23,7 +23,8 @@ import type { SyncRound, SyncTarget } from './syncOnce';
 const followUps = new FollowUpStore();
 const syncStore = new SyncStore();
 
-function calendarOf(tenant: Tenant): BusinessCalendar {
+/** The tenant's working days and hours, for every due time. */
+export function calendarOf(tenant: Tenant): BusinessCalendar {
   const { timeZone, holidayCalendar, followUps: settings } = tenant.settings;
   return new BusinessCalendar({ timeZone, holidayCalendar, ...settings.businessHours });
 }
@@ -61,8 +62,8 @@ async function contextsOf(client: PoolClient, target: SyncTarget, referrals: rea
   );
 }
 
-/** Keeps the tasks decided and queues the new ones; returns how many are new. */
-async function keep(client: PoolClient, queue: SyncQueue, tenantId: TenantId, intents: TaskIntent[]): Promise<number> {
+/** Keeps the tasks decided and queues the new ones, for the task round to create; returns how many are new. */
+export async function keepFollowUps(client: PoolClient, queue: SyncQueue, tenantId: TenantId, intents: TaskIntent[]): Promise<number> {
   const fresh = await followUps.decide(client, tenantId, intents);
   await queue.enqueue(client, tenantId, 'task', fresh);
   return fresh.length;
@@ -88,7 +89,7 @@ export async function decideReferralFollowUps(client: PoolClient, queue: SyncQue
     referrals.map((referral) => ({ referralKey: referral.referralKey, ownerId: contexts.get(referral.referralKey)?.owners.liaison ?? null })),
   );
   await queue.enqueue(client, tenant.tenantId, 'task', moved);
-  return keep(client, queue, tenant.tenantId, intents);
+  return keepFollowUps(client, queue, tenant.tenantId, intents);
 }
 
 /**
@@ -118,7 +119,7 @@ export async function sweepFollowUps(pool: Pool, queue: SyncQueue, target: SyncT
         return context ? admissionFollowUps(admission, context, settings, tenant.settings.timeZone, now) : [];
       }),
     ];
-    return keep(client, queue, tenant.tenantId, intents);
+    return keepFollowUps(client, queue, tenant.tenantId, intents);
   });
 }
 
