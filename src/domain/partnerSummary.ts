@@ -126,6 +126,19 @@ export function receivedOn(referral: Pick<ReferralState, 'facts'>, timeZone: str
 
 const within = (date: string | undefined, period: Pick<SummaryPeriod, 'from' | 'to'>) => date !== undefined && date >= period.from && date <= period.to;
 
+/**
+ * The source's latest referral of the period (by the day received, then the moment, then the key, so that equal ones
+ * always give the same): its owner is the liaison who sends the summary, and its record the one the task hangs on.
+ */
+export function latestReferralOf(referrals: readonly ReferralState[], period: SummaryPeriod, timeZone: string): ReferralState | undefined {
+  const moment = (r: ReferralState) => Date.parse(r.facts.receivedAt ?? '') || 0;
+  return referrals
+    .map((referral) => ({ referral, on: receivedOn(referral, timeZone) }))
+    .filter(({ on }) => within(on, period))
+    .sort((a, b) => (b.on ?? '').localeCompare(a.on ?? '') || moment(b.referral) - moment(a.referral) || b.referral.referralKey.localeCompare(a.referral.referralKey))[0]
+    ?.referral;
+}
+
 function median(values: readonly number[]): number | undefined {
   const sorted = [...values].sort((a, b) => a - b);
   if (sorted.length === 0) return undefined;

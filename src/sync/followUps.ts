@@ -23,6 +23,11 @@ import type { SyncRound, SyncTarget } from './syncOnce';
 const followUps = new FollowUpStore();
 const syncStore = new SyncStore();
 
+/** How the agency signs its messages to sources: the agencyName setting, else the portal's name. */
+export function agencyNameOf(tenant: Tenant): string | undefined {
+  return tenant.settings.agencyName ?? (tenant.name || undefined);
+}
+
 /** The tenant's working days and hours, for every due time. */
 export function calendarOf(tenant: Tenant): BusinessCalendar {
   const { timeZone, holidayCalendar, followUps: settings } = tenant.settings;
@@ -50,7 +55,7 @@ async function contextsOf(client: PoolClient, target: SyncTarget, referrals: rea
       return [
         referral.referralKey,
         {
-          agencyName: tenant.settings.agencyName ?? (tenant.name || undefined),
+          agencyName: agencyNameOf(tenant),
           sourceName: referral.facts.referringOrganization?.name,
           sourceRef: decision?.companyRef ?? undefined,
           clinicianName: clinicianName(referral),

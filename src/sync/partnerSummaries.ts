@@ -2,20 +2,19 @@ import crypto from 'node:crypto';
 import { DateTime } from 'luxon';
 import {
   duePartnerSummaryPeriods,
+  latestReferralOf,
   partnerSummaryFollowUp,
   partnerSummaryText,
-  receivedOn,
   SERIES_LENGTH,
   seriesOf,
   summarizePartner,
   type SummaryPeriod,
 } from '../domain/partnerSummary';
-import type { ReferralState } from '../domain/referralLifecycle';
 import { FollowUpStore } from '../store/followUpStore';
 import { PartnerSummaryStore, type AttributedReferral, type PartnerSummaryDraft } from '../store/partnerSummaryStore';
 import { inTransaction, type Pool, type PoolClient } from '../store/postgres';
 import type { SyncQueue } from '../store/syncQueue';
-import { calendarOf, keepFollowUps } from './followUps';
+import { agencyNameOf, calendarOf, keepFollowUps } from './followUps';
 import type { SyncTarget } from './syncOnce';
 
 /**
@@ -46,15 +45,6 @@ export function summaryPdfUrl(publicBaseUrl: string, token: string): string {
   return `${publicBaseUrl}${PARTNER_SUMMARY_PATH}/${token}.pdf`;
 }
 
-/** Newest first: by the day received, then the moment, then the key (a stable order for equal ones). */
-function newestFirst(a: ReferralState, b: ReferralState, timeZone: string): number {
-  return (
-    (receivedOn(b, timeZone) ?? '').localeCompare(receivedOn(a, timeZone) ?? '') ||
-    (Date.parse(b.facts.receivedAt ?? '') || 0) - (Date.parse(a.facts.receivedAt ?? '') || 0) ||
-    b.referralKey.localeCompare(a.referralKey)
-  );
-}
-
 /** The summaries and tasks of one period: returns how many tasks are new. */
 async function preparePeriod(
   client: PoolClient,
@@ -77,19 +67,16 @@ async function preparePeriod(
   const bySource = new Map<string, AttributedReferral[]>();
   for (const referral of referrals) bySource.set(referral.sourceRef, [...(bySource.get(referral.sourceRef) ?? []), referral]);
 
-  const agency = tenant.settings.agencyName ?? (tenant.name || undefined);
+  const agency = agencyNameOf(tenant);
   const made: Array<PartnerSummaryDraft & { referralKey: string; ownerId: string | undefined }> = [];
   for (const [sourceRef, attributed] of bySource) {
-    const summary = summarizePartner(attributed.map((a) => a.state), period, timeZone);
-    if (summary.referrals === 0) continue;
-    // The source's latest referral of the period: its name for the source, its owner for the liaison, and the
-    // HubSpot record the task hangs on.
-    const inPeriod = attributed.filter((a) => {
-      const on = receivedOn(a.state, timeZone);
-      return on !== undefined && on >= period.from && on <= period.to;
-    });
-    const latest = [...inPeriod].sort((a, b) => newestFirst(a.state, b.state, timeZone))[0];
+    const states = attributed.map((a) => a.state);
+    // The source's latest referral of the period gives its name, its liaison, and the record the task hangs on; a
+    // source with none in the period (only in the chart's earlier ones) gets no summary.
+    const newest = latestReferralOf(states, period, timeZone);
+    const latest = attributed.find((a) => a.state.referralKey === newest?.referralKey);
     if (!latest) continue;
+    const summary = summarizePartner(states, period, timeZone);
     const sourceName = latest.state.facts.referringOrganization?.name ?? 'Referral source';
     made.push({
       sourceRef,

@@ -2,6 +2,7 @@ import { BusinessCalendar } from '../../src/domain/businessTime';
 import { defaultFollowUpSettings, followUpSettingsSchema } from '../../src/domain/followUps';
 import {
   duePartnerSummaryPeriods,
+  latestReferralOf,
   partnerSummaryFollowUp,
   partnerSummaryText,
   periodContaining,
@@ -159,6 +160,12 @@ describe("a source's summary", () => {
       ['2026-10-12', 1, 1],
       ['2026-10-19', 3, 1],
     ]);
+  });
+
+  it("names the source's latest referral of the period, by its local date: the one of Saturday 23:30, not September's", () => {
+    expect(latestReferralOf(mercy, october, NEW_YORK)?.facts.receivedAt).toBe('2026-10-31T23:30:00-04:00');
+    expect(latestReferralOf(mercy, { every: 'month', from: '2026-09-01', to: '2026-09-30' }, NEW_YORK)?.facts.receivedAt).toBe('2026-10-01T02:00:00Z');
+    expect(latestReferralOf(mercy, { every: 'month', from: '2026-08-01', to: '2026-08-31' }, NEW_YORK)).toBeUndefined();
   });
 
   it('leaves conversion, median and rate undefined when nothing reached them', () => {
