@@ -14,6 +14,8 @@ export interface AppDependencies {
   readiness: ReadinessCheck[];
   /** Routers that read their own bodies (signed requests need the raw bytes), mounted before JSON parsing. */
   rawBodyRoutes?: Array<{ path: string; router: Router }>;
+  /** The other routers, mounted after JSON parsing. */
+  routes?: Array<{ path: string; router: Router }>;
 }
 
 /** Builds the Express app (no listen here: main and the tests listen themselves). */
@@ -42,6 +44,8 @@ export function buildApp(deps: AppDependencies): Express {
     const ready = results.every((r) => r.ok);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks: results });
   });
+
+  for (const { path, router } of deps.routes ?? []) app.use(path, router);
 
   app.use((req, _res, next) => {
     next(new HttpError(404, 'not_found', `No route for ${req.method} ${req.path}`));

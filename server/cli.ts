@@ -15,6 +15,7 @@ import { TenantRepository, type Tenant } from '../src/store/tenants';
 import { checkHubSpotProject } from './commands/checkProject';
 import { configureHubSpotProject } from './commands/configureProject';
 import { followUpsReport } from './commands/followUpCommands';
+import { summariesList, summariesPdf } from './commands/summaryCommands';
 import { followUpRuleLabel } from '../src/domain/followUps';
 import { FollowUpStore } from '../src/store/followUpStore';
 import { HubSpotProjectError } from './commands/hubspotProject';
@@ -329,6 +330,28 @@ async function sourcesCommand(
   }
 }
 
+async function summariesCommand(
+  config: AppConfig,
+  action: string,
+  args: string[],
+  options: { portal?: number; out?: string; limit: number },
+): Promise<void> {
+  if (action === 'list') {
+    if (args.length > 0) throw new StartupError('summaries list takes no argument.');
+    await withTenant(config, options.portal, ({ pool, tenant }) => summariesList(say, pool, tenant, config.env.PUBLIC_BASE_URL, options.limit));
+    return;
+  }
+  if (action !== 'pdf') throw new StartupError('summaries takes list, or pdf <id> --out file.pdf.');
+  const [id] = args;
+  const summaryId = Number(id?.replace(/^#/, ''));
+  if (args.length !== 1 || !Number.isSafeInteger(summaryId)) throw new StartupError('summaries pdf takes the id `summaries list` shows, e.g. summaries pdf 12 --out summary.pdf.');
+  if (!options.out) throw new StartupError('Say where to write the PDF: --out summary.pdf.');
+  const out = options.out;
+  await withTenant(config, options.portal, async ({ pool, tenant }) => {
+    if (!(await summariesPdf(say, pool, tenant, summaryId, out))) throw new StartupError(`No partner summary #${summaryId} (see referralynx summaries list).`);
+  });
+}
+
 /** Runs `work` with the full services (database and HubSpot, or the local sandbox). */
 async function withServices(config: AppConfig, work: (services: AppServices) => Promise<void>): Promise<void> {
   const services = await initAppServices(config, makeLogger(config));
@@ -462,6 +485,17 @@ export function buildProgram(run: Runner, runWithoutConfig: (work: () => Promise
     .option('--json', 'print JSON')
     .action((options: { days: number; json?: boolean }) =>
       run((config) => withServices(config, (services) => followUpsReport(say, services, options.days, Boolean(options.json)))),
+    );
+  program
+    .command('summaries')
+    .description("partner summaries: list the ones made, or write one's one-page PDF")
+    .argument('<action>', 'list, or pdf')
+    .argument('[args...]', 'pdf: <id>')
+    .option('--out <file>', 'pdf: where to write it')
+    .addOption(new Option('--limit <n>', 'list: how many, latest first').argParser(Number).default(50))
+    .addOption(portalOption())
+    .action((action: string, args: string[], options: { portal?: number; out?: string; limit: number }) =>
+      run((config) => summariesCommand(config, action, args, options)),
     );
   program
     .command('sync')

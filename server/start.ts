@@ -11,12 +11,15 @@ import { startMllpListener } from '../src/ehr/hl7v2';
 import { describeErrorSafely } from '../src/logger';
 import { shareHubSpotBudget } from '../src/sync/budgetShare';
 import { reconcileTasks, sweepAccountFollowUps, sweepFollowUps } from '../src/sync/followUps';
+import { PARTNER_SUMMARY_PATH, preparePartnerSummaries } from '../src/sync/partnerSummaries';
 import { recomputeScorecards } from '../src/sync/scorecards';
+import { PartnerSummaryStore } from '../src/store/partnerSummaryStore';
 import { hubspotEventEffects } from '../src/sync/hubspotEvents';
 import { buildApp } from './app';
 import { HUBSPOT_WEBHOOK_PATH } from './commands/hubspotProject';
 import { hubspotWebhookRoutes } from './routes/hubspotWebhooks';
 import { ingestRoutes } from './routes/ingest';
+import { partnerSummaryRoutes } from './routes/partnerSummaries';
 import type { AppServices } from './services';
 
 /** Provisions the portal's data model and records what it did and where things are. */
@@ -83,6 +86,15 @@ export async function listen(services: AppServices): Promise<RunningServer> {
           publicBaseUrl: services.config.env.PUBLIC_BASE_URL,
           handlers: hubspotEventEffects(new SyncQueue(services.pool)),
           clock: systemClock,
+        }),
+      },
+    ],
+    routes: [
+      {
+        path: PARTNER_SUMMARY_PATH,
+        router: partnerSummaryRoutes({
+          summaryByToken: (token) => new PartnerSummaryStore().byToken(services.pool, services.tenant.tenantId, token),
+          timeZone: async () => ((await services.tenants.find(services.tenant.tenantId)) ?? services.tenant).settings.timeZone,
         }),
       },
     ],
@@ -253,6 +265,12 @@ export async function startSync(services: AppServices): Promise<RunningSync> {
     cron.schedule('*/15 * * * *', () => {
       void (async () => reconcileTasks(services.pool, await current()))().catch((error: unknown) =>
         services.logger.error({ error: describeErrorSafely(error) }, 'follow-up task poll failed'),
+      );
+    }),
+    // Partner summaries of the week or month just over: every 15 minutes, made once per source and period.
+    cron.schedule('*/15 * * * *', () => {
+      void (async () => preparePartnerSummaries(services.pool, queue, await current(), new Date(), { publicBaseUrl: services.config.env.PUBLIC_BASE_URL }))().catch(
+        (error: unknown) => services.logger.error({ error: describeErrorSafely(error) }, 'partner summaries failed'),
       );
     }),
   ];

@@ -79,6 +79,11 @@ export const followUpSettingsSchema = z.object({
     .prefault({}),
   /** Hospice: the Notice of Election must be accepted within 5 calendar days of election; warn on this day after it. */
   noe: z.object({ enabled, warnOnDay: z.coerce.number().int().min(1).max(5).default(4) }).prefault({}),
+  /**
+   * Each source's summary of a week (Monday to Sunday) or a calendar month, for its liaison to send: due the first
+   * business day after the period, at `at` (src/domain/partnerSummary.ts).
+   */
+  partnerSummary: z.object({ enabled, every: z.enum(['week', 'month']).default('month'), at: clockTime.default('09:00') }).prefault({}),
 });
 export type FollowUpSettings = z.infer<typeof followUpSettingsSchema>;
 export const defaultFollowUpSettings: FollowUpSettings = followUpSettingsSchema.parse({});

@@ -25,7 +25,13 @@ const followUps = new FollowUpStore();
 const scorecards = new ScorecardStore();
 const syncStore = new SyncStore();
 
-function calendarOf(tenant: Tenant): BusinessCalendar {
+/** How the agency signs its messages to sources: the agencyName setting, else the portal's name. */
+export function agencyNameOf(tenant: Tenant): string | undefined {
+  return tenant.settings.agencyName ?? (tenant.name || undefined);
+}
+
+/** The tenant's working days and hours, for every due time. */
+export function calendarOf(tenant: Tenant): BusinessCalendar {
   const { timeZone, holidayCalendar, followUps: settings } = tenant.settings;
   return new BusinessCalendar({ timeZone, holidayCalendar, ...settings.businessHours });
 }
@@ -51,7 +57,7 @@ async function contextsOf(client: PoolClient, target: SyncTarget, referrals: rea
       return [
         referral.referralKey,
         {
-          agencyName: tenant.settings.agencyName ?? (tenant.name || undefined),
+          agencyName: agencyNameOf(tenant),
           sourceName: referral.facts.referringOrganization?.name,
           sourceRef: decision?.companyRef ?? undefined,
           clinicianName: clinicianName(referral),
@@ -63,8 +69,8 @@ async function contextsOf(client: PoolClient, target: SyncTarget, referrals: rea
   );
 }
 
-/** Keeps the tasks decided and queues the new ones; returns how many are new. */
-async function keep(client: PoolClient, queue: SyncQueue, tenantId: TenantId, intents: TaskIntent[]): Promise<number> {
+/** Keeps the tasks decided and queues the new ones, for the task round to create; returns how many are new. */
+export async function keepFollowUps(client: PoolClient, queue: SyncQueue, tenantId: TenantId, intents: TaskIntent[]): Promise<number> {
   const fresh = await followUps.decide(client, tenantId, intents);
   await queue.enqueue(client, tenantId, 'task', fresh);
   return fresh.length;
@@ -90,7 +96,7 @@ export async function decideReferralFollowUps(client: PoolClient, queue: SyncQue
     referrals.map((referral) => ({ referralKey: referral.referralKey, ownerId: contexts.get(referral.referralKey)?.owners.liaison ?? null })),
   );
   await queue.enqueue(client, tenant.tenantId, 'task', moved);
-  return keep(client, queue, tenant.tenantId, intents);
+  return keepFollowUps(client, queue, tenant.tenantId, intents);
 }
 
 /**
@@ -120,7 +126,7 @@ export async function sweepFollowUps(pool: Pool, queue: SyncQueue, target: SyncT
         return context ? admissionFollowUps(admission, context, settings, tenant.settings.timeZone, now) : [];
       }),
     ];
-    return keep(client, queue, tenant.tenantId, intents);
+    return keepFollowUps(client, queue, tenant.tenantId, intents);
   });
 }
 
@@ -172,7 +178,7 @@ export async function sweepAccountFollowUps(pool: Pool, queue: SyncQueue, target
     const outcomes = moved.length > 0 ? await batchUpdate(hubspot, 'companies', moved) : [];
     const ok = new Set(outcomes.filter((o) => o.ok).map((o) => o.input.id));
     await scorecards.markWritten(client, tenant.tenantId, 'companies', moved.filter((d) => ok.has(d.id)).map((d) => ({ hubspotId: d.id, properties: d.properties })));
-    return keep(client, queue, tenant.tenantId, intents);
+    return keepFollowUps(client, queue, tenant.tenantId, intents);
   });
 }
 
