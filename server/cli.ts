@@ -15,6 +15,7 @@ import { TenantRepository, type Tenant } from '../src/store/tenants';
 import { checkHubSpotProject } from './commands/checkProject';
 import { configureHubSpotProject } from './commands/configureProject';
 import { followUpsReport } from './commands/followUpCommands';
+import { pilotsList, pilotsSave } from './commands/pilotCommands';
 import { summariesList, summariesPdf } from './commands/summaryCommands';
 import { followUpRuleLabel } from '../src/domain/followUps';
 import { FollowUpStore } from '../src/store/followUpStore';
@@ -496,6 +497,21 @@ export function buildProgram(run: Runner, runWithoutConfig: (work: () => Promise
     .addOption(portalOption())
     .action((action: string, args: string[], options: { portal?: number; out?: string; limit: number }) =>
       run((config) => summariesCommand(config, action, args, options)),
+    );
+  program
+    .command('pilots')
+    .description('pilot projects with referral sources: list them with their progress, or save one from a JSON file')
+    .argument('<action>', 'list, or save')
+    .argument('[file]', 'save: the pilot as JSON (see the README)')
+    .option('--company <id>', 'list: one company only')
+    .option('--json', 'list: print JSON')
+    .addOption(portalOption())
+    .action((action: string, file: string | undefined, options: { portal?: number; company?: string; json?: boolean }) =>
+      run((config) => {
+        if (action === 'list') return withTenant(config, options.portal, ({ pool, tenant }) => pilotsList(say, pool, tenant, options.company, Boolean(options.json)));
+        if (action === 'save' && file) return withTenant(config, options.portal, ({ pool, tenant }) => pilotsSave(say, pool, tenant, file));
+        return Promise.reject(new StartupError('pilots takes list, or save <file.json>.'));
+      }),
     );
   program
     .command('sync')

@@ -12,6 +12,7 @@ import { describeErrorSafely } from '../src/logger';
 import { shareHubSpotBudget } from '../src/sync/budgetShare';
 import { reconcileTasks, sweepAccountFollowUps, sweepFollowUps } from '../src/sync/followUps';
 import { PARTNER_SUMMARY_PATH, preparePartnerSummaries } from '../src/sync/partnerSummaries';
+import { reviewPilots } from '../src/sync/pilots';
 import { recomputeScorecards } from '../src/sync/scorecards';
 import { PartnerSummaryStore } from '../src/store/partnerSummaryStore';
 import { hubspotEventEffects } from '../src/sync/hubspotEvents';
@@ -253,6 +254,12 @@ export async function startSync(services: AppServices): Promise<RunningSync> {
     cron.schedule('7 * * * *', () => {
       void (async () => sweepAccountFollowUps(services.pool, queue, await current(), new Date()))().catch((error: unknown) =>
         services.logger.error({ error: describeErrorSafely(error) }, 'account follow-up sweep failed'),
+      );
+    }),
+    // Pilot projects' progress, and a task when a standard is at risk: hourly.
+    cron.schedule('9 * * * *', () => {
+      void (async () => reviewPilots(services.pool, queue, await current(), new Date()))().catch((error: unknown) =>
+        services.logger.error({ error: describeErrorSafely(error) }, 'pilot review failed'),
       );
     }),
     // Every scorecard computed again in one pass, nightly (days since the last referral move every day).

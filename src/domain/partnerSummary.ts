@@ -217,7 +217,7 @@ const isAre = (count: number, singular: string, plural: string) => `${count} ${c
  * service area (1); 1 is pending." Counts, reasons and a median only: no date, name or detail of any one referral,
  * so a count of 1 tells the source nothing it did not know when it sent that patient.
  */
-export function partnerSummaryText(summary: PartnerSummary, names: Pick<PartnerSummaryNames, 'agency'>): string {
+export function partnerSummaryText(summary: PartnerSummary, names: Pick<PartnerSummaryNames, 'agency'>, pilots: readonly string[] = []): string {
   const { period } = summary;
   const when = period.every === 'month' ? day(period.from).toFormat('LLLL') : `the week of ${day(period.from).toFormat('LLLL d')}`;
   const parts = [`In ${when}, you sent us ${summary.referrals === 0 ? 'no referrals' : counted(summary.referrals, 'referral')}`];
@@ -244,7 +244,9 @@ export function partnerSummaryText(summary: PartnerSummary, names: Pick<PartnerS
     const request = bySource === summary.cancelled ? ' at your request' : bySource > 0 ? ` (${bySource} at your request)` : '';
     parts.push(`${isAre(summary.cancelled, 'was', 'were')} cancelled${request}`);
   }
-  return `${parts.join('; ')}. Thank you for your referrals.${names.agency ? ` — ${names.agency}` : ''}`;
+  // Pilot projects with the source (src/domain/pilots.ts), as their progress lines.
+  const pilotText = pilots.length > 0 ? ` ${pilots.join(' ')}` : '';
+  return `${parts.join('; ')}.${pilotText} Thank you for your referrals.${names.agency ? ` — ${names.agency}` : ''}`;
 }
 
 /** What the liaison's task needs besides the summary: who, about which records, and where the PDF is. */
@@ -259,6 +261,8 @@ export interface PartnerSummaryTaskInput {
   ownerId: string | undefined;
   /** Where the liaison gets the one-page PDF: a link, or the command that writes it on the server. */
   pdf: { url: string } | { command: string };
+  /** The progress of pilot projects with the source, one sentence each (src/domain/pilots.ts). */
+  pilots?: readonly string[];
   dueAt: Date;
 }
 
@@ -277,7 +281,7 @@ export function partnerSummaryFollowUp(input: PartnerSummaryTaskInput): TaskInte
       `Send ${names.source} the summary of its referrals in ${title} (${periodRange(summary.period)}), with the one-page PDF.`,
       '',
       'Message for the source:',
-      `"${partnerSummaryText(summary, names)}"`,
+      `"${partnerSummaryText(summary, names, input.pilots)}"`,
       '',
       'url' in input.pdf ? `PDF: ${input.pdf.url}` : `PDF: on the server, run ${input.pdf.command}`,
     ].join('\n'),

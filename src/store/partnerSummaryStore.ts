@@ -24,6 +24,8 @@ export interface StoredPartnerSummary extends Omit<PartnerSummaryDraft, 'agencyN
 /** A referral with the source it was attributed to and the owner chosen for it. */
 export interface AttributedReferral {
   sourceRef: string;
+  /** The HubSpot company the referral is attributed to, when matched. */
+  companyId: string | null;
   ownerId: string | null;
   state: ReferralState;
 }
@@ -52,15 +54,15 @@ export class PartnerSummaryStore {
     tenantId: TenantId,
     received: { from: Date; before: Date; firstDate: string; lastDate: string },
   ): Promise<AttributedReferral[]> {
-    const { rows } = await client.query<{ company_ref: string; owner_id: string | null; state: ReferralState }>(
-      `SELECT d.company_ref, d.owner_id, r.state FROM referrals r
+    const { rows } = await client.query<{ company_ref: string; company_id: string | null; owner_id: string | null; state: ReferralState }>(
+      `SELECT d.company_ref, d.company_id, d.owner_id, r.state FROM referrals r
        JOIN attribution_decisions d ON d.tenant_id = r.tenant_id AND d.referral_key = r.referral_key
        WHERE r.tenant_id = $1 AND d.company_ref IS NOT NULL
          AND ((r.received_at >= $2 AND r.received_at < $3) OR (r.received_at IS NULL AND r.referral_date BETWEEN $4::date AND $5::date))
        ORDER BY d.company_ref, r.referral_key`,
       [tenantId, received.from, received.before, received.firstDate, received.lastDate],
     );
-    return rows.map((row) => ({ sourceRef: row.company_ref, ownerId: row.owner_id, state: row.state }));
+    return rows.map((row) => ({ sourceRef: row.company_ref, companyId: row.company_id, ownerId: row.owner_id, state: row.state }));
   }
 
   /**

@@ -17,6 +17,8 @@ export interface ReferralFact {
   nonAdmitReason: string | null;
   hoursToSoc: number | null;
   timelyInitiation: string | null;
+  /** For pilots scoped to service-area ZIPs; never leaves the server. */
+  serviceZip?: string | null;
 }
 
 const idColumn: Record<SourceObjectType, string> = { companies: 'company_id', contacts: 'contact_id' };
@@ -42,14 +44,15 @@ export class ScorecardStore {
     if (facts.length === 0) return;
     await client.query(
       `INSERT INTO referral_facts (tenant_id, referral_key, company_id, contact_id, received_at, status, business_line, payer_category,
-         non_admit_reason, hours_to_soc, timely_initiation)
+         non_admit_reason, hours_to_soc, timely_initiation, service_zip)
        SELECT $1, f->>'referralKey', f->>'companyId', f->>'contactId', (f->>'receivedAt')::timestamptz, f->>'status', f->>'businessLine',
-         f->>'payerCategory', f->>'nonAdmitReason', (f->>'hoursToSoc')::double precision, f->>'timelyInitiation'
+         f->>'payerCategory', f->>'nonAdmitReason', (f->>'hoursToSoc')::double precision, f->>'timelyInitiation', f->>'serviceZip'
        FROM jsonb_array_elements($2::jsonb) AS x(f)
        ON CONFLICT (tenant_id, referral_key) DO UPDATE SET
          company_id = EXCLUDED.company_id, contact_id = EXCLUDED.contact_id, received_at = EXCLUDED.received_at, status = EXCLUDED.status,
          business_line = EXCLUDED.business_line, payer_category = EXCLUDED.payer_category, non_admit_reason = EXCLUDED.non_admit_reason,
-         hours_to_soc = EXCLUDED.hours_to_soc, timely_initiation = EXCLUDED.timely_initiation, updated_at = now()`,
+         hours_to_soc = EXCLUDED.hours_to_soc, timely_initiation = EXCLUDED.timely_initiation, service_zip = EXCLUDED.service_zip,
+         updated_at = now()`,
       [tenantId, JSON.stringify(facts)],
     );
   }

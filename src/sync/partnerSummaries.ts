@@ -10,7 +10,9 @@ import {
   summarizePartner,
   type SummaryPeriod,
 } from '../domain/partnerSummary';
+import { pilotProgress, progressLines } from '../domain/pilots';
 import { FollowUpStore } from '../store/followUpStore';
+import { PilotStore } from '../store/pilotStore';
 import { PartnerSummaryStore, type AttributedReferral, type PartnerSummaryDraft } from '../store/partnerSummaryStore';
 import { inTransaction, type Pool, type PoolClient } from '../store/postgres';
 import type { SyncQueue } from '../store/syncQueue';
@@ -28,6 +30,23 @@ import type { SyncTarget } from './syncOnce';
 
 const followUps = new FollowUpStore();
 const summaries = new PartnerSummaryStore();
+const pilots = new PilotStore();
+
+/**
+ * The pilots with a company that ran during the period, as the summary says them: where each stood at the end of the
+ * period (or now, for one still running), e.g. 'Our pilot "Same-day starts": 90% of admissions start care within 24
+ * hours: 92% (23 of 25), on track.'
+ */
+async function pilotSentences(client: PoolClient, tenantId: number, companyId: string, period: SummaryPeriod, timeZone: string): Promise<string[]> {
+  const running = (await pilots.list(client, tenantId, companyId)).filter((p) => p.periodStart <= period.to && p.periodEnd >= period.from);
+  const sentences: string[] = [];
+  for (const pilot of running) {
+    const asOf = pilot.periodEnd < period.to ? pilot.periodEnd : period.to;
+    const progress = pilotProgress(pilot, await pilots.facts(client, tenantId, pilot, timeZone, asOf), asOf);
+    sentences.push(`Our pilot "${pilot.name}": ${progressLines(progress).join('; ')}.`);
+  }
+  return sentences;
+}
 
 export const PARTNER_SUMMARY_PATH = '/partner-summaries';
 
@@ -68,7 +87,7 @@ async function preparePeriod(
   for (const referral of referrals) bySource.set(referral.sourceRef, [...(bySource.get(referral.sourceRef) ?? []), referral]);
 
   const agency = agencyNameOf(tenant);
-  const made: Array<PartnerSummaryDraft & { referralKey: string; ownerId: string | undefined }> = [];
+  const made: Array<PartnerSummaryDraft & { referralKey: string; ownerId: string | undefined; pilots: string[] }> = [];
   for (const [sourceRef, attributed] of bySource) {
     const states = attributed.map((a) => a.state);
     // The source's latest referral of the period gives its name, its liaison, and the record the task hangs on; a
@@ -78,12 +97,14 @@ async function preparePeriod(
     if (!latest) continue;
     const summary = summarizePartner(states, period, timeZone);
     const sourceName = latest.state.facts.referringOrganization?.name ?? 'Referral source';
+    const pilotLines = latest.companyId ? await pilotSentences(client, tenant.tenantId, latest.companyId, period, timeZone) : [];
     made.push({
       sourceRef,
       sourceName,
       agencyName: agency,
       summary,
-      text: partnerSummaryText(summary, { agency }),
+      pilots: pilotLines,
+      text: partnerSummaryText(summary, { agency }, pilotLines),
       token: newSummaryToken(),
       referralKey: latest.state.referralKey,
       ownerId: latest.ownerId ?? undefined,
@@ -104,6 +125,7 @@ async function preparePeriod(
           ? { url: summaryPdfUrl(links.publicBaseUrl, draft.token) }
           : { command: `\`referralynx summaries pdf ${summaryId} --out summary.pdf\`` },
         dueAt,
+        pilots: draft.pilots,
       }),
     ];
   });

@@ -39,6 +39,7 @@ export function toReferralFact(state: ReferralState, decision: AttributionDecisi
     nonAdmitReason: state.status === 'non_admitted' ? (state.nonAdmitReason ?? null) : null,
     hoursToSoc: hoursToStartOfCare(state) ?? null,
     timelyInitiation: timelyInitiation(state, timeZone) ?? null,
+    serviceZip: state.facts.serviceZip ?? null,
   };
 }
 

@@ -198,6 +198,13 @@ describe('the message for the source', () => {
     );
   });
 
+  it("tells where a pilot with the source stands, before the thanks", () => {
+    const pilot = 'Our pilot "Faster starts": 90% of admissions start care within 24 hours: 92% (23 of 25), on track.';
+    expect(partnerSummaryText(summarizePartner(mercy, october, NEW_YORK), { agency: 'Sunrise' }, [pilot])).toMatch(
+      /1 was cancelled at your request\. Our pilot "Faster starts": 90% of admissions start care within 24 hours: 92% \(23 of 25\), on track\. Thank you for your referrals\. — Sunrise$/,
+    );
+  });
+
   it('gets the singular right and names no day of any referral', () => {
     // Received Wednesday October 7, seen Thursday the 8th at 12:00: 26 hours.
     const week = periodContaining('week', '2026-10-07');
