@@ -223,6 +223,15 @@ export class ScorecardStore {
     );
   }
 
+  /** Scorecards HubSpot holds, and when one was last written, for `referralynx status`. */
+  async writtenCount(queryable: Queryable, tenantId: TenantId): Promise<{ written: number; lastWrittenAt: Date | null }> {
+    const { rows } = await queryable.query<{ written: number; last: Date | null }>(
+      'SELECT count(*)::int AS written, max(written_at) AS last FROM scorecards WHERE tenant_id = $1 AND written_at IS NOT NULL',
+      [tenantId],
+    );
+    return { written: rows[0]?.written ?? 0, lastWrittenAt: rows[0]?.last ?? null };
+  }
+
   async scorecard(queryable: Queryable, tenantId: TenantId, objectType: SourceObjectType, id: string): Promise<{ metrics: unknown; computedAt: Date } | undefined> {
     const { rows } = await queryable.query<{ metrics: unknown; computed_at: Date }>(
       'SELECT metrics, computed_at FROM scorecards WHERE tenant_id = $1 AND object_type = $2 AND hubspot_id = $3',

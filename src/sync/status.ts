@@ -2,6 +2,7 @@ import type { TenantId } from '../config/tenantSettings';
 import { HubSpotClientStore, type HubSpotClientRow } from '../store/hubspotClients';
 import { inTransaction, type Pool } from '../store/postgres';
 import { FollowUpStore } from '../store/followUpStore';
+import { ScorecardStore } from '../store/scorecardStore';
 import { SyncQueue, type QueueKind } from '../store/syncQueue';
 import { SyncStore, type SyncFailure } from '../store/syncStore';
 import { LIVE_SECONDS } from './budgetShare';
@@ -32,9 +33,13 @@ export async function syncStatus(pool: Pool, tenantId: TenantId, queue = new Syn
   const store = new SyncStore();
   const backlog = await queue.backlog(pool, tenantId);
   const failures = await store.failures(pool, tenantId);
-  const written = { ...(await store.writtenCounts(pool, tenantId)), task: await new FollowUpStore().writtenCount(pool, tenantId) };
+  const written = {
+    ...(await store.writtenCounts(pool, tenantId)),
+    task: await new FollowUpStore().writtenCount(pool, tenantId),
+    scorecard: await new ScorecardStore().writtenCount(pool, tenantId),
+  };
   return {
-    kinds: (['referral', 'admission', 'task'] as const).map((kind) => ({
+    kinds: (['referral', 'admission', 'task', 'scorecard'] as const).map((kind) => ({
       kind,
       due: backlog[kind].due,
       active: backlog[kind].active,
