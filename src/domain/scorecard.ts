@@ -51,6 +51,24 @@ export interface WindowCounts {
   businessLines: Record<string, number>;
 }
 
+/** A window with nothing in it. */
+export function emptyWindowCounts(): WindowCounts {
+  return {
+    referrals: 0,
+    admitted: 0,
+    nonAdmitted: 0,
+    pending: 0,
+    cancelled: 0,
+    medianHoursToSoc: null,
+    p90HoursToSoc: null,
+    timely: 0,
+    notTimely: 0,
+    nonAdmitReasons: {},
+    payers: {},
+    businessLines: {},
+  };
+}
+
 /** What SQL counts for one company or contact. */
 export interface ScorecardCounts {
   windows: Record<WindowDays, WindowCounts>;

@@ -1,6 +1,6 @@
 import type { TenantId } from '../config/tenantSettings';
 import type { SourceObjectType } from '../domain/attribution';
-import { WINDOWS, type ScorecardCounts, type WindowCounts, type WindowDays } from '../domain/scorecard';
+import { emptyWindowCounts, WINDOWS, type ScorecardCounts, type WindowCounts, type WindowDays } from '../domain/scorecard';
 import type { Pool, PoolClient } from './postgres';
 
 type Queryable = Pick<PoolClient, 'query'> | Pool;
@@ -23,20 +23,6 @@ export interface ReferralFact {
 
 const idColumn: Record<SourceObjectType, string> = { companies: 'company_id', contacts: 'contact_id' };
 
-const emptyWindow = (): WindowCounts => ({
-  referrals: 0,
-  admitted: 0,
-  nonAdmitted: 0,
-  pending: 0,
-  cancelled: 0,
-  medianHoursToSoc: null,
-  p90HoursToSoc: null,
-  timely: 0,
-  notTimely: 0,
-  nonAdmitReasons: {},
-  payers: {},
-  businessLines: {},
-});
 
 /** Owns the SQL of scorecards: the referral facts, the metrics aggregated over them, and what HubSpot was sent. */
 export class ScorecardStore {
@@ -118,7 +104,7 @@ export class ScorecardStore {
     const result = new Map<string, ScorecardCounts>();
     const num = (value: string | number | null | undefined) => (value === null || value === undefined ? 0 : Number(value));
     const maybe = (value: string | number | null | undefined) => (value === null || value === undefined ? null : Number(value));
-    const quietYear = (): Record<WindowDays, WindowCounts> => ({ 30: emptyWindow(), 90: emptyWindow(), 365: emptyWindow() });
+    const quietYear = (): Record<WindowDays, WindowCounts> => ({ 30: emptyWindowCounts(), 90: emptyWindowCounts(), 365: emptyWindowCounts() });
     for (const [id, day] of lastDay) result.set(id, { windows: quietYear(), previous30: 0, lastReferralDate: day, usualIntervalDays: null });
     for (const row of main.rows) {
       const windows = Object.fromEntries(
@@ -130,7 +116,7 @@ export class ScorecardStore {
           return [
             w,
             {
-              ...emptyWindow(),
+              ...emptyWindowCounts(),
               referrals,
               admitted,
               nonAdmitted,

@@ -1,5 +1,6 @@
 import {
   accountTier,
+  emptyWindowCounts,
   referralTrend,
   scorecardSettingsSchema,
   toScorecard,
@@ -10,21 +11,7 @@ import {
 
 const defaults = scorecardSettingsSchema.parse({});
 
-const window = (fields: Partial<WindowCounts>): WindowCounts => ({
-  referrals: 0,
-  admitted: 0,
-  nonAdmitted: 0,
-  pending: 0,
-  cancelled: 0,
-  medianHoursToSoc: null,
-  p90HoursToSoc: null,
-  timely: 0,
-  notTimely: 0,
-  nonAdmitReasons: {},
-  payers: {},
-  businessLines: {},
-  ...fields,
-});
+const window = (fields: Partial<WindowCounts>): WindowCounts => ({ ...emptyWindowCounts(), ...fields });
 
 describe('the referral trend', () => {
   it('compares the last 30 days with the 30 before, as Poisson counts, and says "too few" under the guard', () => {

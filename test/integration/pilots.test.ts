@@ -4,11 +4,12 @@ import { HubSpot } from '../../src/hubspot/client';
 import { provisionDataModel, type DataModel } from '../../src/hubspot/provision';
 import { migrate } from '../../src/store/migrate';
 import { PilotStore } from '../../src/store/pilotStore';
-import { ScorecardStore, type ReferralFact } from '../../src/store/scorecardStore';
+import { ScorecardStore } from '../../src/store/scorecardStore';
 import { SyncQueue } from '../../src/store/syncQueue';
 import { TenantRepository, type Tenant } from '../../src/store/tenants';
 import { reviewPilots } from '../../src/sync/pilots';
 import { syncTarget, syncUntilIdle } from '../../src/sync/syncOnce';
+import { referralFact } from '../support/facts';
 import { SANDBOX_TOKEN, startTestSandbox, type SandboxHarness } from '../support/sandbox';
 
 /**
@@ -25,18 +26,7 @@ let queue: SyncQueue;
 let company: string;
 const pilots = new PilotStore();
 
-const fact = (referralKey: string, fields: Partial<ReferralFact> & Pick<ReferralFact, 'receivedAt' | 'status'>): ReferralFact => ({
-  referralKey,
-  companyId: company,
-  contactId: null,
-  businessLine: 'home_health',
-  payerCategory: null,
-  nonAdmitReason: null,
-  hoursToSoc: null,
-  timelyInitiation: null,
-  serviceZip: '30301',
-  ...fields,
-});
+const fact = (referralKey: string, fields: Parameters<typeof referralFact>[2]) => referralFact(referralKey, company, { serviceZip: '30301', ...fields });
 
 beforeAll(async () => {
   harness = await startTestSandbox('pilots');

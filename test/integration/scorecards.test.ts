@@ -4,10 +4,11 @@ import { HubSpot } from '../../src/hubspot/client';
 import { provisionDataModel, type DataModel } from '../../src/hubspot/provision';
 import { migrate } from '../../src/store/migrate';
 import { inTransaction } from '../../src/store/postgres';
-import { ScorecardStore, type ReferralFact } from '../../src/store/scorecardStore';
+import { ScorecardStore } from '../../src/store/scorecardStore';
 import { SyncQueue } from '../../src/store/syncQueue';
 import { TenantRepository, type Tenant } from '../../src/store/tenants';
 import { syncOnce, syncTarget } from '../../src/sync/syncOnce';
+import { referralFact } from '../support/facts';
 import { SANDBOX_TOKEN, startTestSandbox, type SandboxHarness } from '../support/sandbox';
 
 /**
@@ -26,17 +27,7 @@ let queue: SyncQueue;
 let mercy: string;
 const store = new ScorecardStore();
 
-const fact = (referralKey: string, fields: Partial<ReferralFact> & Pick<ReferralFact, 'receivedAt' | 'status'>): ReferralFact => ({
-  referralKey,
-  companyId: mercy,
-  contactId: null,
-  businessLine: 'home_health',
-  payerCategory: null,
-  nonAdmitReason: null,
-  hoursToSoc: null,
-  timelyInitiation: null,
-  ...fields,
-});
+const fact = (referralKey: string, fields: Parameters<typeof referralFact>[2]) => referralFact(referralKey, mercy, fields);
 
 // Mercy General's referrals. Ages are local days before 11-27.
 const facts = () => [
