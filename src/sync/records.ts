@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { DateTime } from 'luxon';
 import { hoursToStartOfCare, type AdmissionState, type ReferralState } from '../domain/referralLifecycle';
+import { referralName } from '../domain/plainWords';
 import { timelyInitiation } from '../domain/timelyInitiation';
 import { businessLines } from '../domain/vocabulary';
 import { EHR_ID_PROPERTY } from '../hubspot/dataModel';
@@ -36,11 +37,10 @@ function complete(properties: Record<string, string | number | undefined>): HubS
 
 export function toReferralProperties(state: ReferralState, model: DataModel, timeZone: string): HubSpotProperties {
   const { facts } = state;
-  const day = facts.referralDate ?? dateIn(timeZone, facts.receivedAt ?? state.history[0]?.at) ?? 'undated';
-  const source = facts.referringOrganization?.name ?? 'Unknown source';
+  const day = facts.referralDate ?? dateIn(timeZone, facts.receivedAt ?? state.history[0]?.at);
   return complete({
     [EHR_ID_PROPERTY]: state.referralKey,
-    rlx_referral_name: `Referral ${day} · ${source} · ${lineLabel(facts.businessLine)}`,
+    rlx_referral_name: referralName(day, facts.referringOrganization?.name, facts.businessLine),
     rlx_status: state.status,
     rlx_business_line: facts.businessLine,
     rlx_received_at: facts.receivedAt ? new Date(facts.receivedAt).toISOString() : undefined,
