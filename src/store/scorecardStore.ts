@@ -1,5 +1,6 @@
 import type { TenantId } from '../config/tenantSettings';
 import type { SourceObjectType } from '../domain/attribution';
+import type { MonthCounts } from '../domain/cards';
 import { WINDOWS, type ScorecardCounts, type WindowCounts, type WindowDays } from '../domain/scorecard';
 import type { Pool, PoolClient } from './postgres';
 
@@ -20,6 +21,23 @@ export interface ReferralFact {
 }
 
 const idColumn: Record<SourceObjectType, string> = { companies: 'company_id', contacts: 'contact_id' };
+
+/** A referral as the cards list it: what the metrics count, its name's parts and its HubSpot record; no patient detail. */
+export interface ListedReferral {
+  referralKey: string;
+  /** The HubSpot Referral record, once the sync has written it. */
+  hubspotId: string | null;
+  status: string;
+  businessLine: string | null;
+  /** The local date (YYYY-MM-DD) it was received, in the zone asked for. */
+  receivedOn: string;
+  /** OASIS M0104, when the EHR gave it. */
+  referralDate: string | null;
+  sourceName: string | null;
+  hoursToSoc: number | null;
+  timelyInitiation: string | null;
+  nonAdmitReason: string | null;
+}
 
 const emptyWindow = (): WindowCounts => ({
   referrals: 0,
@@ -218,6 +236,59 @@ export class ScorecardStore {
        WHERE s.tenant_id = $1 AND s.object_type = $2 AND s.hubspot_id = w->>'hubspotId'`,
       [tenantId, objectType, JSON.stringify(written)],
     );
+  }
+
+  /** Whether the tenant knows this company or contact as a referral source: it has a scorecard or a referral. */
+  async knowsSource(queryable: Queryable, tenantId: TenantId, objectType: SourceObjectType, id: string): Promise<boolean> {
+    const { rows } = await queryable.query<{ known: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM scorecards WHERE tenant_id = $1 AND object_type = $2 AND hubspot_id = $3)
+           OR EXISTS (SELECT 1 FROM referral_facts WHERE tenant_id = $1 AND ${idColumn[objectType]} = $3) AS known`,
+      [tenantId, objectType, id],
+    );
+    return rows[0]?.known === true;
+  }
+
+  /**
+   * A source's referrals per local month in `timeZone`, from the month `fromMonth` (YYYY-MM) on: received, admitted
+   * and not admitted (as they stand now). Months without a referral are left out.
+   */
+  async monthlyCounts(queryable: Queryable, tenantId: TenantId, objectType: SourceObjectType, id: string, timeZone: string, fromMonth: string): Promise<MonthCounts[]> {
+    const { rows } = await queryable.query<{ month: string; referrals: number; admitted: number; non_admitted: number }>(
+      `SELECT to_char(received_at AT TIME ZONE $3, 'YYYY-MM') AS month, count(*)::int AS referrals,
+              count(*) FILTER (WHERE status = 'admitted')::int AS admitted,
+              count(*) FILTER (WHERE status = 'non_admitted')::int AS non_admitted
+       FROM referral_facts
+       WHERE tenant_id = $1 AND ${idColumn[objectType]} = $2 AND received_at >= ($4 || '-01')::date::timestamp AT TIME ZONE $3
+       GROUP BY 1 ORDER BY 1`,
+      [tenantId, id, timeZone, fromMonth],
+    );
+    return rows.map((row) => ({ month: row.month, referrals: row.referrals, admitted: row.admitted, nonAdmitted: row.non_admitted }));
+  }
+
+  /** A source's latest referrals, newest first, at most `limit`, with their local date of receipt in `timeZone`. */
+  async recentReferrals(queryable: Queryable, tenantId: TenantId, objectType: SourceObjectType, id: string, timeZone: string, limit: number): Promise<ListedReferral[]> {
+    const { rows } = await queryable.query(
+      `SELECT f.referral_key, h.hubspot_id, f.status, f.business_line, (f.received_at AT TIME ZONE $3)::date::text AS received_on,
+              r.referral_date::text AS referral_date, r.source_name, f.hours_to_soc, f.timely_initiation, f.non_admit_reason
+       FROM referral_facts f
+       LEFT JOIN referrals r ON r.tenant_id = f.tenant_id AND r.referral_key = f.referral_key
+       LEFT JOIN hubspot_records h ON h.tenant_id = f.tenant_id AND h.record_kind = 'referral' AND h.record_key = f.referral_key
+       WHERE f.tenant_id = $1 AND f.${idColumn[objectType]} = $2
+       ORDER BY f.received_at DESC, f.referral_key DESC LIMIT $4`,
+      [tenantId, id, timeZone, limit],
+    );
+    return rows.map((row) => ({
+      referralKey: row.referral_key,
+      hubspotId: row.hubspot_id ?? null,
+      status: row.status,
+      businessLine: row.business_line ?? null,
+      receivedOn: row.received_on,
+      referralDate: row.referral_date ?? null,
+      sourceName: row.source_name ?? null,
+      hoursToSoc: row.hours_to_soc ?? null,
+      timelyInitiation: row.timely_initiation ?? null,
+      nonAdmitReason: row.non_admit_reason ?? null,
+    }));
   }
 
   async scorecard(queryable: Queryable, tenantId: TenantId, objectType: SourceObjectType, id: string): Promise<{ metrics: unknown; computedAt: Date } | undefined> {
