@@ -17,6 +17,7 @@ import { PartnerSummaryStore } from '../src/store/partnerSummaryStore';
 import { hubspotEventEffects } from '../src/sync/hubspotEvents';
 import { buildApp } from './app';
 import { HUBSPOT_WEBHOOK_PATH } from './commands/hubspotProject';
+import { CARDS_PATH, cardRoutes } from './routes/cards';
 import { hubspotWebhookRoutes } from './routes/hubspotWebhooks';
 import { ingestRoutes } from './routes/ingest';
 import { partnerSummaryRoutes } from './routes/partnerSummaries';
@@ -70,6 +71,16 @@ export async function listen(services: AppServices): Promise<RunningServer> {
         router: ingestRoutes({
           ingestorFor: async (portalId) => (portalId === services.tenant.tenantId ? services.ingestor : undefined),
           secretFor: (portalId) => services.ehr.ingestSecret(portalId),
+          clock: systemClock,
+        }),
+      },
+      {
+        path: CARDS_PATH,
+        router: cardRoutes({
+          pool: services.pool,
+          tenantFor: async (portalId) => (portalId === services.tenant.tenantId ? services.tenants.find(portalId) : undefined),
+          appSecret: services.config.env.HUBSPOT_APP_SECRET,
+          publicBaseUrl: services.config.env.PUBLIC_BASE_URL,
           clock: systemClock,
         }),
       },
