@@ -2,7 +2,7 @@ import express, { type Request, type RequestHandler, type Response, type Router 
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import type { Clock } from '../../src/clock';
-import { lastMonths, laterDay, monthlySeries, nonAdmitBreakdown, statusHistory, toReferralLine } from '../../src/domain/cards';
+import { lastMonths, laterDay, monthlySeries, nonAdmitBreakdown, statusHistory, toReferralLine, type LocalMonth } from '../../src/domain/cards';
 import { checkInDueDay, closeTheLoopMessage, followUpRuleLabel, messageForSource } from '../../src/domain/followUps';
 import { partnerSummaryText, periodContaining, periodTitle, summarizePartner } from '../../src/domain/partnerSummary';
 import { nonAdmitWords } from '../../src/domain/plainWords';
@@ -53,6 +53,8 @@ export interface CardRouteDependencies {
   clock: Clock;
 }
 
+/** How stale a tenant's settings may be on the cards (they are read once per this long: recentTenants). */
+export const CARD_TENANT_MAX_AGE_MS = 5_000;
 /** HubSpot's limit on a hubspot.fetch response. */
 export const CARD_RESPONSE_LIMIT_BYTES = 1024 * 1024;
 /** The caps of the lists the cards show. */
@@ -187,6 +189,20 @@ const toTaskLine = (task: FollowUpTask) => ({
   hubspotTaskId: task.hubspotId,
 });
 
+const monthCache = new Map<string, LocalMonth[]>();
+
+/** The card's 12 local months, the same all day: kept, since working out each month's bounds in a zone is costly. */
+function monthsEnding(today: string, timeZone: string): LocalMonth[] {
+  const key = `${today} ${timeZone}`;
+  let months = monthCache.get(key);
+  if (!months) {
+    if (monthCache.size >= 100) monthCache.clear();
+    months = lastMonths(today, 12, timeZone);
+    monthCache.set(key, months);
+  }
+  return months;
+}
+
 /** GET /cards/company/:companyId: the referral-source scorecard card, everything it shows in one answer. */
 async function companyCard(deps: CardRouteDependencies, request: CardRequest, companyId: string) {
   const { pool } = deps;
@@ -195,15 +211,14 @@ async function companyCard(deps: CardRouteDependencies, request: CardRequest, co
   const { timeZone } = tenant.settings;
   const calendar = calendarOf(tenant);
   const today = calendar.localDate(now);
-  const months = lastMonths(today, 12);
-  const [saved, monthly, recent, tasks, summaries, lastCheckInAt, written] = await Promise.all([
+  const months = monthsEnding(today, timeZone);
+  const [saved, monthly, recent, tasks, summaries, lastCheckInAt] = await Promise.all([
     scorecards.scorecard(pool, tenantId, 'companies', companyId),
-    scorecards.monthlyCounts(pool, tenantId, 'companies', companyId, timeZone, months[0] ?? today.slice(0, 7)),
+    scorecards.monthlyCounts(pool, tenantId, 'companies', companyId, months),
     scorecards.recentReferrals(pool, tenantId, 'companies', companyId, timeZone, CARD_LIMITS.recentReferrals + 1),
     followUps.openTasksOfCompany(pool, tenantId, companyId, CARD_LIMITS.openTasks + 1),
     partnerSummaries.ofCompany(pool, tenantId, companyId, CARD_LIMITS.partnerSummaries + 1),
     followUps.lastCheckIn(pool, tenantId, companyId),
-    scorecards.written(pool, tenantId, 'companies', [companyId]),
   ]);
   // A company is a referral source of this portal when it has a scorecard or a referral (ScorecardStore.knowsSource);
   // any other, of another portal or none, is not found, and nothing else read is said.
@@ -225,7 +240,7 @@ async function companyCard(deps: CardRouteDependencies, request: CardRequest, co
     checkIn: {
       enabled: everyDays.enabled,
       lastCheckInAt: lastCheckInAt?.toISOString() ?? null,
-      nextDue: laterDay(written.get(companyId)?.[NEXT_CHECK_IN_PROPERTY], sinceCheckIn),
+      nextDue: laterDay(saved?.written[NEXT_CHECK_IN_PROPERTY], sinceCheckIn),
     },
     partnerSummaries: capped(
       summaries.map((stored) => ({

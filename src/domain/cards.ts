@@ -20,17 +20,30 @@ export interface MonthCounts {
 const labelIn = (list: ReadonlyArray<{ value: string; label: string }>, value: string | null | undefined) =>
   value === null || value === undefined ? null : (list.find((entry) => entry.value === value)?.label ?? value);
 
-/** The `count` months (YYYY-MM) ending with the one `today` (a local YYYY-MM-DD) falls in, oldest first. */
-export function lastMonths(today: string, count: number): string[] {
-  const month = DateTime.fromISO(today, { zone: 'utc' }).startOf('month');
-  if (!month.isValid) throw new RangeError(`today must be a date as YYYY-MM-DD, got '${today}'`);
-  return Array.from({ length: count }, (_, i) => month.minus({ months: count - 1 - i }).toFormat('yyyy-MM'));
+/** A local month (YYYY-MM) and the instants it begins and ends at in the tenant's zone. */
+export interface LocalMonth {
+  month: string;
+  from: Date;
+  before: Date;
+}
+
+/**
+ * The `count` months ending with the one `today` (a local YYYY-MM-DD) falls in, oldest first, each with the instants
+ * it spans in `timeZone` (a month that holds a change of daylight saving time is an hour shorter or longer).
+ */
+export function lastMonths(today: string, count: number, timeZone: string): LocalMonth[] {
+  const month = DateTime.fromISO(today, { zone: timeZone }).startOf('month');
+  if (!month.isValid) throw new RangeError(`today must be a date as YYYY-MM-DD and the zone an IANA zone, got '${today}' in '${timeZone}'`);
+  return Array.from({ length: count }, (_, i) => {
+    const start = month.minus({ months: count - 1 - i });
+    return { month: start.toFormat('yyyy-MM'), from: start.toJSDate(), before: start.plus({ months: 1 }).toJSDate() };
+  });
 }
 
 /** One entry per month asked for, zero where the source sent nothing. */
-export function monthlySeries(counts: readonly MonthCounts[], months: readonly string[]): MonthCounts[] {
+export function monthlySeries(counts: readonly MonthCounts[], months: readonly LocalMonth[]): MonthCounts[] {
   const byMonth = new Map(counts.map((c) => [c.month, c]));
-  return months.map((month) => byMonth.get(month) ?? { month, referrals: 0, admitted: 0, nonAdmitted: 0 });
+  return months.map(({ month }) => byMonth.get(month) ?? { month, referrals: 0, admitted: 0, nonAdmitted: 0 });
 }
 
 export interface NonAdmitLine {

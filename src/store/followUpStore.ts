@@ -291,7 +291,11 @@ export class FollowUpStore {
 
   /** When a company was last checked in on (see lastCheckInOf); null when never. */
   async lastCheckIn(queryable: Queryable, tenantId: TenantId, companyId: string): Promise<Date | null> {
-    const { rows } = await queryable.query<{ at: Date | null }>(`SELECT ${lastCheckInOf('$1::bigint', '$2::text')} AS at`, [tenantId, companyId]);
+    const { rows } = await queryable.query<{ at: Date | null }>({
+      name: 'last-check-in',
+      text: `SELECT ${lastCheckInOf('$1::bigint', '$2::text')} AS at`,
+      values: [tenantId, companyId],
+    });
     return rows[0]?.at ?? null;
   }
 
@@ -305,14 +309,17 @@ export class FollowUpStore {
    * calls) and the tasks of the referrals attributed to it.
    */
   async openTasksOfCompany(queryable: Queryable, tenantId: TenantId, companyId: string, limit: number): Promise<FollowUpTask[]> {
+    // The keys first, from indexes alone (a busy source has thousands of referrals, the portal thousands of open
+    // tasks), then the few rows. Planned for each call: the best plan depends on how many referrals the source has.
     const { rows } = await queryable.query(
-      `SELECT * FROM (
-         SELECT f.* FROM follow_up_tasks f WHERE f.tenant_id = $1 AND f.company_id = $2 AND f.status = 'open'
+      `SELECT f.* FROM follow_up_tasks f
+       WHERE f.tenant_id = $1 AND f.task_key IN (
+         SELECT o.task_key FROM follow_up_tasks o WHERE o.tenant_id = $1 AND o.company_id = $2 AND o.status = 'open'
          UNION
-         SELECT f.* FROM attribution_decisions d
-         JOIN follow_up_tasks f ON f.tenant_id = d.tenant_id AND f.referral_key = d.referral_key
-         WHERE d.tenant_id = $1 AND d.company_id = $2 AND f.status = 'open'
-       ) t ORDER BY due_at, task_key LIMIT $3`,
+         SELECT o.task_key FROM attribution_decisions d
+         JOIN follow_up_tasks o ON o.tenant_id = d.tenant_id AND o.referral_key = d.referral_key AND o.status = 'open'
+         WHERE d.tenant_id = $1 AND d.company_id = $2)
+       ORDER BY f.due_at, f.task_key LIMIT $3`,
       [tenantId, companyId, limit],
     );
     return rows.map(toTask);

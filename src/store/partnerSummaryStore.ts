@@ -95,13 +95,14 @@ export class PartnerSummaryStore {
    * a company may stand for several sources (an NPI and a name, companies merged).
    */
   async ofCompany(queryable: Queryable, tenantId: TenantId, companyId: string, limit: number): Promise<StoredPartnerSummary[]> {
-    const { rows } = await queryable.query(
-      `SELECT p.* FROM partner_summaries p
-       WHERE p.tenant_id = $1 AND p.source_ref IN (
-         SELECT m.source_ref FROM source_matches m WHERE m.tenant_id = $1 AND m.object_type = 'companies' AND m.hubspot_id = $2)
-       ORDER BY p.period_start DESC, p.summary_id DESC LIMIT $3`,
-      [tenantId, companyId, limit],
-    );
+    const { rows } = await queryable.query({
+      name: 'partner-summaries-of-company',
+      text: `SELECT p.* FROM partner_summaries p
+             WHERE p.tenant_id = $1 AND p.source_ref IN (
+               SELECT m.source_ref FROM source_matches m WHERE m.tenant_id = $1 AND m.object_type = 'companies' AND m.hubspot_id = $2)
+             ORDER BY p.period_start DESC, p.summary_id DESC LIMIT $3`,
+      values: [tenantId, companyId, limit],
+    });
     return rows.map(toStored);
   }
 

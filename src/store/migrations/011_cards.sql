@@ -20,3 +20,13 @@ CREATE INDEX hubspot_records_hubspot_id ON hubspot_records (tenant_id, record_ki
 
 -- The company card's open tasks, and the account rules' last check-in, look up a company's own tasks.
 CREATE INDEX follow_up_tasks_company ON follow_up_tasks (tenant_id, company_id, rule) WHERE company_id IS NOT NULL;
+
+-- The company card's open tasks of the referrals attributed to the company: the company's referrals and the portal's
+-- open tasks, each read from an index alone, then joined.
+DROP INDEX attribution_decisions_company;
+CREATE INDEX attribution_decisions_company ON attribution_decisions (tenant_id, company_id) INCLUDE (referral_key);
+CREATE INDEX follow_up_tasks_open_referral ON follow_up_tasks (tenant_id, referral_key) INCLUDE (task_key) WHERE status = 'open';
+
+-- The company card's twelve months: a busy source's year of referrals counted from the index alone.
+DROP INDEX referral_facts_company;
+CREATE INDEX referral_facts_company ON referral_facts (tenant_id, company_id, received_at) INCLUDE (status) WHERE company_id IS NOT NULL;
