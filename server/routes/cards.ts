@@ -68,7 +68,7 @@ const signedQuery = z
   })
   .loose();
 
-/** HubSpot record ids are numbers; anything else cannot be a record, and is answered like an unknown one. */
+/** A record id in a card's path (HubSpot's are digits); anything else cannot be a record, and is answered like an unknown one. */
 const RECORD_ID = /^[A-Za-z0-9_-]{1,100}$/;
 
 export const checkInBody = z
