@@ -56,9 +56,9 @@ export interface CardRouteDependencies {
 /** How stale a tenant's settings may be on the cards (they are read once per this long: recentTenants). */
 export const CARD_TENANT_MAX_AGE_MS = 5_000;
 /** HubSpot's limit on a hubspot.fetch response. */
-export const CARD_RESPONSE_LIMIT_BYTES = 1024 * 1024;
+const CARD_RESPONSE_LIMIT_BYTES = 1024 * 1024;
 /** The caps of the lists the cards show. */
-export const CARD_LIMITS = { recentReferrals: 10, openTasks: 25, partnerSummaries: 3, statusHistory: 50 } as const;
+const CARD_LIMITS = { recentReferrals: 10, openTasks: 25, partnerSummaries: 3, statusHistory: 50 } as const;
 
 /** What hubspot.fetch adds to the URL; the other parameters (userEmail, appId) are not used. */
 const signedQuery = z
@@ -71,7 +71,7 @@ const signedQuery = z
 /** A record id in a card's path (HubSpot's are digits); anything else cannot be a record, and is answered like an unknown one. */
 const RECORD_ID = /^[A-Za-z0-9_-]{1,100}$/;
 
-export const checkInBody = z
+const checkInBody = z
   .object({ note: z.string().trim().max(500, 'a note is at most 500 characters').optional() })
   .strict();
 const noBody = z.object({}).strict();
