@@ -15,9 +15,11 @@ import { PARTNER_SUMMARY_PATH, preparePartnerSummaries } from '../src/sync/partn
 import { reviewPilots } from '../src/sync/pilots';
 import { recomputeScorecards } from '../src/sync/scorecards';
 import { PartnerSummaryStore } from '../src/store/partnerSummaryStore';
+import { recentTenants } from '../src/store/tenants';
 import { hubspotEventEffects } from '../src/sync/hubspotEvents';
 import { buildApp } from './app';
 import { HUBSPOT_WEBHOOK_PATH } from './commands/hubspotProject';
+import { CARD_TENANT_MAX_AGE_MS, CARDS_PATH, cardRoutes } from './routes/cards';
 import { hubspotWebhookRoutes } from './routes/hubspotWebhooks';
 import { ingestRoutes } from './routes/ingest';
 import { partnerSummaryRoutes } from './routes/partnerSummaries';
@@ -63,6 +65,7 @@ export interface RunningServer {
 /** Builds the HTTP app on the services and listens on HOST:PORT. */
 export async function listen(services: AppServices): Promise<RunningServer> {
   let lastHubSpotCheck = { at: 0, error: undefined as Error | undefined };
+  const cardTenant = recentTenants(services.tenants, CARD_TENANT_MAX_AGE_MS, systemClock);
   const app = buildApp({
     logger: services.logger,
     rawBodyRoutes: [
@@ -71,6 +74,16 @@ export async function listen(services: AppServices): Promise<RunningServer> {
         router: ingestRoutes({
           ingestorFor: async (portalId) => (portalId === services.tenant.tenantId ? services.ingestor : undefined),
           secretFor: (portalId) => services.ehr.ingestSecret(portalId),
+          clock: systemClock,
+        }),
+      },
+      {
+        path: CARDS_PATH,
+        router: cardRoutes({
+          pool: services.pool,
+          tenantFor: async (portalId) => (portalId === services.tenant.tenantId ? cardTenant(portalId) : undefined),
+          appSecret: services.config.env.HUBSPOT_APP_SECRET,
+          publicBaseUrl: services.config.env.PUBLIC_BASE_URL,
           clock: systemClock,
         }),
       },

@@ -137,6 +137,52 @@ function dayText(calendar: BusinessCalendar, instant: Date, timeZone: string): s
   return DateTime.fromISO(calendar.localDate(instant), { zone: timeZone }).toFormat('LLLL d');
 }
 
+/** The line of a task's body after which comes, quoted on one line, the message the liaison sends the source. */
+export const MESSAGE_FOR_SOURCE = 'Message for the source:';
+
+/** The message for the source a task's body carries, without its quotes; undefined when it carries none. */
+export function messageForSource(body: string): string | undefined {
+  const lines = body.split('\n');
+  const at = lines.indexOf(MESSAGE_FOR_SOURCE);
+  const quoted = at >= 0 ? lines[at + 1] : undefined;
+  return quoted?.replace(/^"(.*)"$/, '$1') || undefined;
+}
+
+/** What closes the loop on a referral that reached an outcome: the rule whose task carries it, and the message. */
+export interface CloseTheLoop {
+  rule: Extract<FollowUpRule, 'non_admit' | 'start_of_care'>;
+  message: string;
+}
+
+/**
+ * The message that tells a source how its referral ended: why it was not admitted, with an offer, or when care
+ * started and how soon after the referral. The non-admit call and the start-of-care update carry it, and the referral
+ * card shows it; undefined while the referral has no such outcome.
+ */
+export function closeTheLoopMessage(referral: ReferralState, agencyName: string | undefined, calendar: BusinessCalendar, timeZone: string): CloseTheLoop | undefined {
+  const receivedAt = referral.facts.receivedAt ? new Date(referral.facts.receivedAt) : undefined;
+  if (!receivedAt) return undefined;
+  const received = dayText(calendar, receivedAt, timeZone);
+  const sign = agencyName ? ` — ${agencyName}` : '';
+  if (referral.status === 'non_admitted' && referral.nonAdmitReason) {
+    const words = nonAdmitWords[referral.nonAdmitReason];
+    return {
+      rule: 'non_admit',
+      message: `Thank you for your referral of ${received}. We were not able to admit your patient: ${words.reason}. ${words.offer}${sign}`,
+    };
+  }
+  const hours = hoursToStartOfCare(referral);
+  if (referral.status === 'admitted' && referral.firstVisitAt && hours !== undefined) {
+    const line = lineWords(referral.facts.businessLine);
+    const seen = dayText(calendar, new Date(referral.firstVisitAt), timeZone);
+    return {
+      rule: 'start_of_care',
+      message: `Thank you for your referral of ${received}. Our team saw your patient on ${seen}, ${hoursText(hours)} after we received it, and ${line ? `${line} care` : 'care'} has started.${sign}`,
+    };
+  }
+  return undefined;
+}
+
 /**
  * The tasks a referral calls for at `now`: an alert to the liaison when it arrives, a thank-you call for a source's
  * first referral, a call the same business day to explain a non-admit, the start-of-care update the next business
@@ -194,7 +240,7 @@ export function referralFollowUps(
         `${source} sent its first referral to ${us} on ${received}.`,
         `Call ${context.clinicianName ?? 'the referring contact'} to thank them and say how referrals reach you.`,
         '',
-        'Message for the source:',
+        MESSAGE_FOR_SOURCE,
         `"Thank you for your first referral to ${us}. We will keep you posted on how your patient is doing.${sign}"`,
       ].join('\n'),
       dueAt: calendar.nextBusinessDayAt(receivedAt, settings.firstReferral.at),
@@ -204,8 +250,9 @@ export function referralFollowUps(
     });
   }
 
+  const loop = closeTheLoopMessage(referral, context.agencyName, calendar, timeZone);
   const nonAdmitted = referral.history.find((change) => change.status === 'non_admitted');
-  if (settings.nonAdmit.enabled && referral.status === 'non_admitted' && nonAdmitted && referral.nonAdmitReason) {
+  if (settings.nonAdmit.enabled && loop?.rule === 'non_admit' && nonAdmitted && referral.nonAdmitReason) {
     const words = nonAdmitWords[referral.nonAdmitReason];
     const outcome = referral.facts.businessLine === 'hospice' ? 'not taken under care' : 'not admitted';
     add({
@@ -217,8 +264,8 @@ export function referralFollowUps(
       body: [
         `Call ${context.clinicianName ?? 'the referring contact'} at ${source} today to explain, and offer an alternative.`,
         '',
-        'Message for the source:',
-        `"Thank you for your referral of ${received}. We were not able to admit your patient: ${words.reason}. ${words.offer}${sign}"`,
+        MESSAGE_FOR_SOURCE,
+        `"${loop.message}"`,
       ].join('\n'),
       dueAt: calendar.endOfBusinessDay(new Date(nonAdmitted.at)),
       role: 'liaison',
@@ -229,7 +276,7 @@ export function referralFollowUps(
 
   const hours = hoursToStartOfCare(referral);
   const seenAt = referral.firstVisitAt ? new Date(referral.firstVisitAt) : undefined;
-  if (settings.startOfCare.enabled && referral.status === 'admitted' && seenAt && hours !== undefined) {
+  if (settings.startOfCare.enabled && loop?.rule === 'start_of_care' && seenAt && hours !== undefined) {
     add({
       key: `start_of_care:${referral.referralKey}`,
       rule: 'start_of_care',
@@ -239,8 +286,8 @@ export function referralFollowUps(
       body: [
         `Send ${context.clinicianName ?? 'the referring contact'} at ${source} the start-of-care update.`,
         '',
-        'Message for the source:',
-        `"Thank you for your referral of ${received}. Our team saw your patient on ${dayText(calendar, seenAt, timeZone)}, ${hoursText(hours)} after we received it, and ${line ? `${line} care` : 'care'} has started.${sign}"`,
+        MESSAGE_FOR_SOURCE,
+        `"${loop.message}"`,
       ].join('\n'),
       dueAt: calendar.nextBusinessDayAt(seenAt, settings.startOfCare.at),
       role: 'liaison',

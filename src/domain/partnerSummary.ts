@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import type { BusinessCalendar } from './businessTime';
-import type { FollowUpSettings, TaskIntent } from './followUps';
+import { MESSAGE_FOR_SOURCE, type FollowUpSettings, type TaskIntent } from './followUps';
 import { counted, hoursText, nonAdmitWords, type NonAdmitReason } from './plainWords';
 import { hoursToStartOfCare, type ReferralState } from './referralLifecycle';
 import { timelyInitiation } from './timelyInitiation';
@@ -280,7 +280,7 @@ export function partnerSummaryFollowUp(input: PartnerSummaryTaskInput): TaskInte
     body: [
       `Send ${names.source} the summary of its referrals in ${title} (${periodRange(summary.period)}), with the one-page PDF.`,
       '',
-      'Message for the source:',
+      MESSAGE_FOR_SOURCE,
       `"${partnerSummaryText(summary, names, input.pilots)}"`,
       '',
       'url' in input.pdf ? `PDF: ${input.pdf.url}` : `PDF: on the server, run ${input.pdf.command}`,

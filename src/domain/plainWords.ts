@@ -1,4 +1,4 @@
-import type { defaultNonAdmitReasons } from './vocabulary';
+import { businessLines, type defaultNonAdmitReasons } from './vocabulary';
 
 /**
  * How the agency says things to a referral source: the plain words shared by the follow-up tasks (a non-admit call,
@@ -52,4 +52,13 @@ export function hoursText(hours: number): string {
 /** "1 referral", "12 referrals": a count with its noun in the right number. */
 export function counted(count: number, singular: string, plural = `${singular}s`): string {
   return `${count} ${count === 1 ? singular : plural}`;
+}
+
+/**
+ * A referral as HubSpot and the cards name it: its date, source and business line, e.g. "Referral 2026-11-25 ·
+ * Mercy General · Home health", and nothing of the patient (DESIGN.md, minimum necessary).
+ */
+export function referralName(day: string | undefined, sourceName: string | undefined, businessLine: string | undefined): string {
+  const line = businessLines.find((l) => l.value === businessLine)?.label ?? 'Unspecified';
+  return `Referral ${day ?? 'undated'} · ${sourceName ?? 'Unknown source'} · ${line}`;
 }

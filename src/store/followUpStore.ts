@@ -41,6 +41,15 @@ export interface CompletionLine {
   deleted: number;
 }
 
+/**
+ * The latest check-in on a company, as a SQL expression over the tenant and company columns named: a check-in task
+ * completed in HubSpot, or a check-in logged from the company card (migration 011), whichever is later.
+ */
+const lastCheckInOf = (tenant: string, company: string) => `greatest(
+  (SELECT max(f.completed_at) FROM follow_up_tasks f
+   WHERE f.tenant_id = ${tenant} AND f.company_id = ${company} AND f.rule = 'check_in' AND f.status = 'completed'),
+  (SELECT max(c.checked_in_at) FROM check_ins c WHERE c.tenant_id = ${tenant} AND c.company_id = ${company}))`;
+
 function toTask(row: Record<string, unknown>): FollowUpTask {
   return {
     key: row.task_key as string,
@@ -241,8 +250,8 @@ export class FollowUpStore {
   }
 
   /**
-   * The referral sources matched to a HubSpot company, with the times they sent referrals and when the last check-in
-   * task on the company was completed: what the account rules (check-ins, dormant sources) read.
+   * The referral sources matched to a HubSpot company, with the times they sent referrals and when the company was
+   * last checked in on: what the account rules (check-ins, dormant sources) read.
    */
   async sourceAccounts(
     queryable: Queryable,
@@ -253,8 +262,7 @@ export class FollowUpStore {
               (array_agg(d.company_ref ORDER BY r.received_at DESC NULLS LAST))[1] AS source_ref,
               (array_agg(r.source_name ORDER BY r.received_at DESC NULLS LAST))[1] AS source_name,
               array_agg(r.received_at ORDER BY r.received_at) FILTER (WHERE r.received_at IS NOT NULL) AS received,
-              (SELECT max(f.completed_at) FROM follow_up_tasks f
-               WHERE f.tenant_id = d.tenant_id AND f.company_id = d.company_id AND f.rule = 'check_in' AND f.status = 'completed') AS last_check_in
+              ${lastCheckInOf('d.tenant_id', 'd.company_id')} AS last_check_in
        FROM attribution_decisions d
        JOIN referrals r ON r.tenant_id = d.tenant_id AND r.referral_key = d.referral_key
        WHERE d.tenant_id = $1 AND d.company_id IS NOT NULL AND d.company_ref IS NOT NULL
@@ -268,6 +276,53 @@ export class FollowUpStore {
       receivedAt: row.received ?? [],
       lastCheckInAt: row.last_check_in,
     }));
+  }
+
+  /** A check-in logged on a company from its card; the account rules count the next one from it. */
+  async recordCheckIn(client: Queryable, tenantId: TenantId, checkIn: { companyId: string; at: Date; userId: string | null; note: string | null }): Promise<void> {
+    await client.query('INSERT INTO check_ins (tenant_id, company_id, checked_in_at, user_id, note) VALUES ($1, $2, $3, $4, $5)', [
+      tenantId,
+      checkIn.companyId,
+      checkIn.at,
+      checkIn.userId,
+      checkIn.note,
+    ]);
+  }
+
+  /** When a company was last checked in on (see lastCheckInOf); null when never. */
+  async lastCheckIn(queryable: Queryable, tenantId: TenantId, companyId: string): Promise<Date | null> {
+    const { rows } = await queryable.query<{ at: Date | null }>({
+      name: 'last-check-in',
+      text: `SELECT ${lastCheckInOf('$1::bigint', '$2::text')} AS at`,
+      values: [tenantId, companyId],
+    });
+    return rows[0]?.at ?? null;
+  }
+
+  /** Companies merged in HubSpot: the check-ins of the merged-away ones count for the one that remains. */
+  async moveCheckIns(client: Queryable, tenantId: TenantId, primaryId: string, mergedIds: readonly string[]): Promise<void> {
+    await client.query('UPDATE check_ins SET company_id = $2 WHERE tenant_id = $1 AND company_id = ANY($3::text[])', [tenantId, primaryId, mergedIds]);
+  }
+
+  /**
+   * The open tasks about a company, soonest due first, at most `limit`: its account tasks (check-ins, dormant source
+   * calls) and the tasks of the referrals attributed to it.
+   */
+  async openTasksOfCompany(queryable: Queryable, tenantId: TenantId, companyId: string, limit: number): Promise<FollowUpTask[]> {
+    // The keys first, from indexes alone (a busy source has thousands of referrals, the portal thousands of open
+    // tasks), then the few rows. Planned for each call: the best plan depends on how many referrals the source has.
+    const { rows } = await queryable.query(
+      `SELECT f.* FROM follow_up_tasks f
+       WHERE f.tenant_id = $1 AND f.task_key IN (
+         SELECT o.task_key FROM follow_up_tasks o WHERE o.tenant_id = $1 AND o.company_id = $2 AND o.status = 'open'
+         UNION
+         SELECT o.task_key FROM attribution_decisions d
+         JOIN follow_up_tasks o ON o.tenant_id = d.tenant_id AND o.referral_key = d.referral_key AND o.status = 'open'
+         WHERE d.tenant_id = $1 AND d.company_id = $2)
+       ORDER BY f.due_at, f.task_key LIMIT $3`,
+      [tenantId, companyId, limit],
+    );
+    return rows.map(toTask);
   }
 
   /** Tasks HubSpot holds, and when the last was written, for `referralynx status`. */

@@ -92,6 +92,37 @@ export class PartnerSummaryStore {
     return rows[0] ? toStored(rows[0]) : undefined;
   }
 
+  /**
+   * The summaries of the sources matched to a HubSpot company (source_matches), latest period first, at most `limit`:
+   * a company may stand for several sources (an NPI and a name, companies merged).
+   */
+  async ofCompany(queryable: Queryable, tenantId: TenantId, companyId: string, limit: number): Promise<StoredPartnerSummary[]> {
+    const { rows } = await queryable.query({
+      name: 'partner-summaries-of-company',
+      text: `SELECT p.* FROM partner_summaries p
+             WHERE p.tenant_id = $1 AND p.source_ref IN (
+               SELECT m.source_ref FROM source_matches m WHERE m.tenant_id = $1 AND m.object_type = 'companies' AND m.hubspot_id = $2)
+             ORDER BY p.period_start DESC, p.summary_id DESC LIMIT $3`,
+      values: [tenantId, companyId, limit],
+    });
+    return rows.map(toStored);
+  }
+
+  /**
+   * The referrals attributed to a HubSpot company (as the sync last wrote them, referral_facts) received in
+   * [from, before), in their current state.
+   */
+  async companyReferrals(queryable: Queryable, tenantId: TenantId, companyId: string, received: { from: Date; before: Date }): Promise<ReferralState[]> {
+    const { rows } = await queryable.query<{ state: ReferralState }>(
+      `SELECT r.state FROM referral_facts f
+       JOIN referrals r ON r.tenant_id = f.tenant_id AND r.referral_key = f.referral_key
+       WHERE f.tenant_id = $1 AND f.company_id = $2 AND f.received_at >= $3 AND f.received_at < $4
+       ORDER BY f.referral_key`,
+      [tenantId, companyId, received.from, received.before],
+    );
+    return rows.map((row) => row.state);
+  }
+
   /** The latest summaries first. */
   async list(queryable: Queryable, tenantId: TenantId, limit: number): Promise<StoredPartnerSummary[]> {
     const { rows } = await queryable.query(

@@ -1,5 +1,6 @@
 import type { TenantId } from '../config/tenantSettings';
 import type { SourceObjectType } from '../domain/attribution';
+import type { LocalMonth, MonthCounts } from '../domain/cards';
 import { emptyWindowCounts, WINDOWS, type ScorecardCounts, type WindowCounts, type WindowDays } from '../domain/scorecard';
 import type { Pool, PoolClient } from './postgres';
 
@@ -22,6 +23,23 @@ export interface ReferralFact {
 }
 
 const idColumn: Record<SourceObjectType, string> = { companies: 'company_id', contacts: 'contact_id' };
+
+/** A referral as the cards list it: what the metrics count, its name's parts and its HubSpot record; no patient detail. */
+export interface ListedReferral {
+  referralKey: string;
+  /** The HubSpot Referral record, once the sync has written it. */
+  hubspotId: string | null;
+  status: string;
+  businessLine: string | null;
+  /** The local date (YYYY-MM-DD) it was received, in the zone asked for. */
+  receivedOn: string;
+  /** OASIS M0104, when the EHR gave it. */
+  referralDate: string | null;
+  sourceName: string | null;
+  hoursToSoc: number | null;
+  timelyInitiation: string | null;
+  nonAdmitReason: string | null;
+}
 
 
 /** Owns the SQL of scorecards: the referral facts, the metrics aggregated over them, and what HubSpot was sent. */
@@ -218,12 +236,82 @@ export class ScorecardStore {
     return { written: rows[0]?.written ?? 0, lastWrittenAt: rows[0]?.last ?? null };
   }
 
-  async scorecard(queryable: Queryable, tenantId: TenantId, objectType: SourceObjectType, id: string): Promise<{ metrics: unknown; computedAt: Date } | undefined> {
-    const { rows } = await queryable.query<{ metrics: unknown; computed_at: Date }>(
-      'SELECT metrics, computed_at FROM scorecards WHERE tenant_id = $1 AND object_type = $2 AND hubspot_id = $3',
+  /** Whether the tenant knows this company or contact as a referral source: it has a scorecard or a referral. */
+  async knowsSource(queryable: Queryable, tenantId: TenantId, objectType: SourceObjectType, id: string): Promise<boolean> {
+    const { rows } = await queryable.query<{ known: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM scorecards WHERE tenant_id = $1 AND object_type = $2 AND hubspot_id = $3)
+           OR EXISTS (SELECT 1 FROM referral_facts WHERE tenant_id = $1 AND ${idColumn[objectType]} = $3) AS known`,
       [tenantId, objectType, id],
     );
+    return rows[0]?.known === true;
+  }
+
+  /**
+   * A source's referrals per local month (each with the instants it spans, oldest first, one after the other):
+   * received, admitted and not admitted (as they stand now). Months without a referral are left out. Each referral
+   * falls in a month by comparing instants (width_bucket), not by converting each to local time: the busiest source
+   * has thousands in a year.
+   */
+  async monthlyCounts(queryable: Queryable, tenantId: TenantId, objectType: SourceObjectType, id: string, months: readonly LocalMonth[]): Promise<MonthCounts[]> {
+    const last = months[months.length - 1];
+    if (!last) return [];
+    const bounds = [...months.map((m) => m.from), last.before];
+    // Planned for each call (no statement name): how to read a source's year depends on how many referrals it has.
+    const { rows } = await queryable.query<{ bucket: number; referrals: number; admitted: number; non_admitted: number }>({
+      text: `SELECT width_bucket(received_at, $3::timestamptz[]) AS bucket, count(*)::int AS referrals,
+                    count(*) FILTER (WHERE status = 'admitted')::int AS admitted,
+                    count(*) FILTER (WHERE status = 'non_admitted')::int AS non_admitted
+             FROM referral_facts
+             WHERE tenant_id = $1 AND ${idColumn[objectType]} = $2 AND received_at >= $4 AND received_at < $5
+             GROUP BY 1`,
+      values: [tenantId, id, bounds, bounds[0], last.before],
+    });
+    return rows.flatMap((row) => {
+      const month = months[row.bucket - 1]?.month;
+      return month ? [{ month, referrals: row.referrals, admitted: row.admitted, nonAdmitted: row.non_admitted }] : [];
+    });
+  }
+
+  /** A source's latest referrals, newest first, at most `limit`, with their local date of receipt in `timeZone`. */
+  async recentReferrals(queryable: Queryable, tenantId: TenantId, objectType: SourceObjectType, id: string, timeZone: string, limit: number): Promise<ListedReferral[]> {
+    const { rows } = await queryable.query({
+      name: `recent-referrals-${objectType}`,
+      text: `SELECT f.referral_key, h.hubspot_id, f.status, f.business_line, (f.received_at AT TIME ZONE $3)::date::text AS received_on,
+                    r.referral_date::text AS referral_date, r.source_name, f.hours_to_soc, f.timely_initiation, f.non_admit_reason
+             FROM referral_facts f
+             LEFT JOIN referrals r ON r.tenant_id = f.tenant_id AND r.referral_key = f.referral_key
+             LEFT JOIN hubspot_records h ON h.tenant_id = f.tenant_id AND h.record_kind = 'referral' AND h.record_key = f.referral_key
+             WHERE f.tenant_id = $1 AND f.${idColumn[objectType]} = $2
+             ORDER BY f.received_at DESC, f.referral_key DESC LIMIT $4`,
+      values: [tenantId, id, timeZone, limit],
+    });
+    return rows.map((row) => ({
+      referralKey: row.referral_key,
+      hubspotId: row.hubspot_id ?? null,
+      status: row.status,
+      businessLine: row.business_line ?? null,
+      receivedOn: row.received_on,
+      referralDate: row.referral_date ?? null,
+      sourceName: row.source_name ?? null,
+      hoursToSoc: row.hours_to_soc ?? null,
+      timelyInitiation: row.timely_initiation ?? null,
+      nonAdmitReason: row.non_admit_reason ?? null,
+    }));
+  }
+
+  /** A record's scorecard as last computed, and the properties last written to HubSpot for it. */
+  async scorecard(
+    queryable: Queryable,
+    tenantId: TenantId,
+    objectType: SourceObjectType,
+    id: string,
+  ): Promise<{ metrics: unknown; computedAt: Date; written: Record<string, string> } | undefined> {
+    const { rows } = await queryable.query<{ metrics: unknown; computed_at: Date; written: Record<string, string> | null }>({
+      name: 'scorecard',
+      text: 'SELECT metrics, computed_at, written FROM scorecards WHERE tenant_id = $1 AND object_type = $2 AND hubspot_id = $3',
+      values: [tenantId, objectType, id],
+    });
     const row = rows[0];
-    return row ? { metrics: row.metrics, computedAt: row.computed_at } : undefined;
+    return row ? { metrics: row.metrics, computedAt: row.computed_at, written: row.written ?? {} } : undefined;
   }
 }

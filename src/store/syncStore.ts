@@ -96,6 +96,15 @@ export class SyncStore {
     return new Map(rows.map((row) => [row.record_key as string, { hubspotId: row.hubspot_id as string, hash: row.data_hash as string }]));
   }
 
+  /** The record a HubSpot object id was written for (a card opened on a Referral record); undefined when none. */
+  async recordKeyOf(queryable: Queryable, tenantId: TenantId, kind: RecordKind, hubspotId: string): Promise<string | undefined> {
+    const { rows } = await queryable.query<{ record_key: string }>(
+      'SELECT record_key FROM hubspot_records WHERE tenant_id = $1 AND record_kind = $2 AND hubspot_id = $3 ORDER BY synced_at DESC LIMIT 1',
+      [tenantId, kind, hubspotId],
+    );
+    return rows[0]?.record_key;
+  }
+
   /** Records what HubSpot now holds; the records' past refusals are forgotten. */
   async markWritten(
     client: Queryable,

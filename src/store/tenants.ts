@@ -1,3 +1,4 @@
+import type { Clock } from '../clock';
 import { type TenantId, type TenantSettings, tenantSettingsSchema } from '../config/tenantSettings';
 import type { Pool } from './postgres';
 
@@ -31,10 +32,11 @@ export class TenantRepository {
   }
 
   async find(tenantId: TenantId): Promise<Tenant | undefined> {
-    const { rows } = await this.pool.query<{ tenant_id: number; name: string; settings: unknown }>(
-      'SELECT tenant_id, name, settings FROM tenants WHERE tenant_id = $1',
-      [tenantId],
-    );
+    const { rows } = await this.pool.query<{ tenant_id: number; name: string; settings: unknown }>({
+      name: 'find-tenant',
+      text: 'SELECT tenant_id, name, settings FROM tenants WHERE tenant_id = $1',
+      values: [tenantId],
+    });
     const row = rows[0];
     if (!row) return undefined;
     return { tenantId: row.tenant_id, name: row.name, settings: tenantSettingsSchema.parse(row.settings) };
@@ -80,4 +82,22 @@ export class TenantRepository {
       [tenantId, run.startedAt, JSON.stringify(run.changes), run.writeCalls],
     );
   }
+}
+
+/**
+ * Tenants read at most once per `maxAgeMs`: the card API needs its tenant on every request, and a query each time is
+ * a seventh of a card's database work. A setting changed with the CLI reaches the cards within `maxAgeMs`.
+ */
+export function recentTenants(tenants: Pick<TenantRepository, 'find'>, maxAgeMs: number, clock: Clock): (tenantId: TenantId) => Promise<Tenant | undefined> {
+  const read = new Map<TenantId, { at: number; tenant: Promise<Tenant | undefined> }>();
+  return (tenantId) => {
+    const now = clock.now();
+    const kept = read.get(tenantId);
+    if (kept && now - kept.at < maxAgeMs) return kept.tenant;
+    const tenant = tenants.find(tenantId);
+    read.set(tenantId, { at: now, tenant });
+    // A failed read is not kept: the next request asks again.
+    tenant.catch(() => read.delete(tenantId));
+    return tenant;
+  };
 }

@@ -30,10 +30,23 @@ export function agencyNameOf(tenant: Tenant): string | undefined {
   return tenant.settings.agencyName ?? (tenant.name || undefined);
 }
 
-/** The tenant's working days and hours, for every due time. */
+const calendars = new Map<string, BusinessCalendar>();
+
+/**
+ * The tenant's working days and hours, for every due time. Kept per set of settings: building one checks the time
+ * zone with Intl, which costs more than a card request's other work.
+ */
 export function calendarOf(tenant: Tenant): BusinessCalendar {
   const { timeZone, holidayCalendar, followUps: settings } = tenant.settings;
-  return new BusinessCalendar({ timeZone, holidayCalendar, ...settings.businessHours });
+  const hours = { timeZone, holidayCalendar, ...settings.businessHours };
+  const key = JSON.stringify(hours);
+  let calendar = calendars.get(key);
+  if (!calendar) {
+    if (calendars.size >= 100) calendars.clear();
+    calendar = new BusinessCalendar(hours);
+    calendars.set(key, calendar);
+  }
+  return calendar;
 }
 
 function clinicianName(state: ReferralState): string | undefined {

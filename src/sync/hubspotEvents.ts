@@ -10,7 +10,7 @@ import { recordHandEnteredReferral } from './handEntered';
  * records its event as processed, and queues in that transaction the referrals (and their admissions) to write again:
  * - a company's owner changed: its matches take the new owner, and the referrals attributed to it get their owner
  *   chosen again (the company owner is the chain's second link);
- * - companies merged: what pointed at a merged-away company points at the one that remains;
+ * - companies merged: what pointed at a merged-away company (its matches, its check-ins) points at the one that remains;
  * - a company deleted: its matches are forgotten, so its sources are matched again or wait in the unmatched list;
  * - a Referral record created by hand: noted, to be read and matched by the sync (src/sync/handEntered.ts);
  * - a follow-up task completed, reopened or deleted in HubSpot: its outcome is recorded (follow-up completion per
@@ -38,8 +38,11 @@ export function hubspotEventEffects(queue: SyncQueue): HubSpotEventEffects {
       // The company's own open tasks (check-ins, dormant source calls) go to its new owner.
       await queue.enqueue(client, tenantId, 'task', await followUps.followCompanyOwner(client, tenantId, companyId, ownerId));
     },
-    companiesMerged: async (client, tenantId, primaryId, mergedIds) =>
-      resend(client, tenantId, await store.companiesMerged(client, tenantId, primaryId, mergedIds)),
+    companiesMerged: async (client, tenantId, primaryId, mergedIds) => {
+      await resend(client, tenantId, await store.companiesMerged(client, tenantId, primaryId, mergedIds));
+      // Check-ins logged on a merged-away company still count for the account's cadence.
+      await followUps.moveCheckIns(client, tenantId, primaryId, mergedIds);
+    },
     companyDeleted: async (client, tenantId, companyId) => resend(client, tenantId, await store.companyDeleted(client, tenantId, companyId)),
     referralCreated: (client, tenantId, hubspotId) => recordHandEnteredReferral(client, tenantId, hubspotId),
     taskStatusChanged: async (client, tenantId, taskId, status, at) => {

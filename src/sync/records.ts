@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { DateTime } from 'luxon';
 import { hoursToStartOfCare, type AdmissionState, type ReferralState } from '../domain/referralLifecycle';
+import { referralName } from '../domain/plainWords';
 import { timelyInitiation } from '../domain/timelyInitiation';
 import { businessLines } from '../domain/vocabulary';
 import { EHR_ID_PROPERTY } from '../hubspot/dataModel';
@@ -34,13 +35,17 @@ function complete(properties: Record<string, string | number | undefined>): HubS
   return Object.fromEntries(Object.entries(properties).map(([key, value]) => [key, value === undefined ? '' : String(value)]));
 }
 
+/** The referral's name in HubSpot and on the cards: its referral date (else the local day it arrived), source and line. */
+export function referralNameOf(state: Pick<ReferralState, 'facts' | 'history'>, timeZone: string): string {
+  const { facts } = state;
+  return referralName(facts.referralDate ?? dateIn(timeZone, facts.receivedAt ?? state.history[0]?.at), facts.referringOrganization?.name, facts.businessLine);
+}
+
 export function toReferralProperties(state: ReferralState, model: DataModel, timeZone: string): HubSpotProperties {
   const { facts } = state;
-  const day = facts.referralDate ?? dateIn(timeZone, facts.receivedAt ?? state.history[0]?.at) ?? 'undated';
-  const source = facts.referringOrganization?.name ?? 'Unknown source';
   return complete({
     [EHR_ID_PROPERTY]: state.referralKey,
-    rlx_referral_name: `Referral ${day} · ${source} · ${lineLabel(facts.businessLine)}`,
+    rlx_referral_name: referralNameOf(state, timeZone),
     rlx_status: state.status,
     rlx_business_line: facts.businessLine,
     rlx_received_at: facts.receivedAt ? new Date(facts.receivedAt).toISOString() : undefined,

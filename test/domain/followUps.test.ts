@@ -2,9 +2,11 @@ import { BusinessCalendar } from '../../src/domain/businessTime';
 import {
   admissionFollowUps,
   checkInFollowUps,
+  closeTheLoopMessage,
   dormantSourceFollowUps,
   defaultFollowUpSettings,
   followUpSettingsSchema,
+  messageForSource,
   referralFollowUps,
   type FollowUpContext,
   type TaskIntent,
@@ -205,6 +207,35 @@ describe('a start of care', () => {
     ]);
     expect(intents[0]?.subject).toBe('Send SOC update to Mercy General Hospital: seen 22 hours after referral');
     expect(intents[0]?.body).toContain('Our team saw your patient on November 25, 22 hours after we received it, and home health care has started.');
+  });
+});
+
+describe('the message that closes the loop', () => {
+  const receivedAt = '2026-11-24T10:00:00-05:00';
+  const admitted = referral({ receivedAt, status: 'admitted', firstVisitAt: '2026-11-25T08:00:00-05:00', socDate: '2026-11-25' });
+
+  it('is the one the task carries, and reads back from its body without the quotes', () => {
+    const loop = closeTheLoopMessage(admitted, context.agencyName, newYork, NEW_YORK);
+    expect(loop).toEqual({
+      rule: 'start_of_care',
+      message:
+        'Thank you for your referral of November 24. Our team saw your patient on November 25, 22 hours after we received it, and home health care has started. — Sunrise Home Health & Hospice',
+    });
+    const [task] = referralFollowUps(admitted, context, settings, newYork, NEW_YORK, new Date('2026-11-25T14:00:00Z'));
+    expect(messageForSource(task?.body ?? '')).toBe(loop?.message);
+  });
+
+  it('explains a non-admit with its offer, even long after the task would have been due', () => {
+    const nonAdmitted = referral({ receivedAt, status: 'non_admitted', nonAdmitReason: 'outside_service_area' });
+    expect(closeTheLoopMessage(nonAdmitted, undefined, newYork, NEW_YORK)).toEqual({
+      rule: 'non_admit',
+      message: "Thank you for your referral of November 24. We were not able to admit your patient: outside our service area. We can suggest an agency that serves the patient's area.",
+    });
+  });
+
+  it('is nothing yet while the referral is pending, and a body without a message gives none', () => {
+    expect(closeTheLoopMessage(referral({ receivedAt }), context.agencyName, newYork, NEW_YORK)).toBeUndefined();
+    expect(messageForSource('Check with intake, and tell the source where it stands.')).toBeUndefined();
   });
 });
 

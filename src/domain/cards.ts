@@ -1,0 +1,143 @@
+import { DateTime } from 'luxon';
+import { nonAdmitWords, referralName, type NonAdmitReason } from './plainWords';
+import type { StatusChange } from './referralLifecycle';
+import { businessLines, defaultNonAdmitReasons, referralStatuses, timelyInitiationOutcomes } from './vocabulary';
+
+/**
+ * What the UI-extension cards show, shaped from what the store read (issue #6, part 5). Pure: rows, the tenant's zone
+ * and today go in; plain data a card renders comes out. Nothing of a patient: a referral is its name (date, source,
+ * business line), its status and its measures.
+ */
+
+/** A source's referrals received in one local month (YYYY-MM), and of them those admitted and not admitted. */
+export interface MonthCounts {
+  month: string;
+  referrals: number;
+  admitted: number;
+  nonAdmitted: number;
+}
+
+const labelIn = (list: ReadonlyArray<{ value: string; label: string }>, value: string | null | undefined) =>
+  value === null || value === undefined ? null : (list.find((entry) => entry.value === value)?.label ?? value);
+
+/** A local month (YYYY-MM) and the instants it begins and ends at in the tenant's zone. */
+export interface LocalMonth {
+  month: string;
+  from: Date;
+  before: Date;
+}
+
+/**
+ * The `count` months ending with the one `today` (a local YYYY-MM-DD) falls in, oldest first, each with the instants
+ * it spans in `timeZone` (a month that holds a change of daylight saving time is an hour shorter or longer).
+ */
+export function lastMonths(today: string, count: number, timeZone: string): LocalMonth[] {
+  const month = DateTime.fromISO(today, { zone: timeZone }).startOf('month');
+  if (!month.isValid) throw new RangeError(`today must be a date as YYYY-MM-DD and the zone an IANA zone, got '${today}' in '${timeZone}'`);
+  return Array.from({ length: count }, (_, i) => {
+    const start = month.minus({ months: count - 1 - i });
+    return { month: start.toFormat('yyyy-MM'), from: start.toJSDate(), before: start.plus({ months: 1 }).toJSDate() };
+  });
+}
+
+/** One entry per month asked for, zero where the source sent nothing. */
+export function monthlySeries(counts: readonly MonthCounts[], months: readonly LocalMonth[]): MonthCounts[] {
+  const byMonth = new Map(counts.map((c) => [c.month, c]));
+  return months.map(({ month }) => byMonth.get(month) ?? { month, referrals: 0, admitted: 0, nonAdmitted: 0 });
+}
+
+export interface NonAdmitLine {
+  reason: string;
+  /** The agency's label, as HubSpot's property shows it. */
+  label: string;
+  /** The words a source reads (src/domain/plainWords.ts). */
+  words: string;
+  count: number;
+}
+
+/** Non-admits by reason, most frequent first (ties in the vocabulary's order), in labels and plain words. */
+export function nonAdmitBreakdown(reasons: Readonly<Record<string, number>>): NonAdmitLine[] {
+  const order = defaultNonAdmitReasons.map((r) => r.value as string);
+  const rank = (reason: string) => (order.includes(reason) ? order.indexOf(reason) : order.length);
+  return Object.entries(reasons)
+    .filter(([, count]) => count > 0)
+    .sort(([a, m], [b, n]) => n - m || rank(a) - rank(b) || a.localeCompare(b))
+    .map(([reason, count]) => ({
+      reason,
+      label: labelIn(defaultNonAdmitReasons, reason) ?? reason,
+      words: nonAdmitWords[reason as NonAdmitReason]?.reason ?? reason,
+      count,
+    }));
+}
+
+export interface StatusMoment {
+  status: string;
+  label: string;
+  /** The moment in the tenant's zone, with its offset, e.g. 2026-11-26T10:00:00.000-05:00. */
+  at: string;
+  /** The local date and time, e.g. "2026-11-26 10:00". */
+  local: string;
+}
+
+/** A referral's status history in the tenant's zone, oldest first. */
+export function statusHistory(history: ReadonlyArray<StatusChange<string>>, timeZone: string): StatusMoment[] {
+  return history.map((change) => {
+    const at = DateTime.fromISO(change.at, { setZone: true }).setZone(timeZone);
+    return { status: change.status, label: labelIn(referralStatuses, change.status) ?? change.status, at: at.toISO() ?? change.at, local: at.toFormat('yyyy-MM-dd HH:mm') };
+  });
+}
+
+/** A referral as the company card lists it. */
+export interface ReferralLine {
+  /** "Referral 2026-11-25 · Mercy General Hospital · Home health", as the HubSpot record is named. */
+  name: string;
+  /** The HubSpot Referral record, once the sync has written it. */
+  hubspotId: string | null;
+  status: string;
+  statusLabel: string;
+  businessLine: string | null;
+  businessLineLabel: string | null;
+  /** The local date the agency received it. */
+  receivedOn: string;
+  hoursToSoc: number | null;
+  /** timely, not_timely or missing (CMS); null without a start of care, or for hospice and palliative care. */
+  timelyInitiation: string | null;
+  timelyInitiationLabel: string | null;
+  nonAdmitReason: string | null;
+  nonAdmitReasonLabel: string | null;
+}
+
+export function toReferralLine(referral: {
+  hubspotId: string | null;
+  status: string;
+  businessLine: string | null;
+  receivedOn: string;
+  referralDate: string | null;
+  sourceName: string | null;
+  hoursToSoc: number | null;
+  timelyInitiation: string | null;
+  nonAdmitReason: string | null;
+}): ReferralLine {
+  return {
+    // The day the sync names it by: the referral date (M0104) when the EHR gave one, else the day it was received.
+    name: referralName(referral.referralDate ?? referral.receivedOn, referral.sourceName ?? undefined, referral.businessLine ?? undefined),
+    hubspotId: referral.hubspotId,
+    status: referral.status,
+    statusLabel: labelIn(referralStatuses, referral.status) ?? referral.status,
+    businessLine: referral.businessLine,
+    businessLineLabel: labelIn(businessLines, referral.businessLine),
+    receivedOn: referral.receivedOn,
+    hoursToSoc: referral.hoursToSoc,
+    timelyInitiation: referral.timelyInitiation,
+    timelyInitiationLabel: labelIn(timelyInitiationOutcomes, referral.timelyInitiation),
+    nonAdmitReason: referral.nonAdmitReason,
+    nonAdmitReasonLabel: labelIn(defaultNonAdmitReasons, referral.nonAdmitReason),
+  };
+}
+
+/** The later of two local dates (YYYY-MM-DD); either may be missing. */
+export function laterDay(a: string | null | undefined, b: string | null | undefined): string | null {
+  if (!a) return b ?? null;
+  if (!b) return a;
+  return a >= b ? a : b;
+}
