@@ -47,15 +47,15 @@ export const countingPointSchema = z.discriminatedUnion('kind', [
 ]);
 export type CountingPoint = z.infer<typeof countingPointSchema>;
 
+/** A home health payment period under PDGM is 30 days. */
+export const FIRST_BILLABLE_PERIOD_DAYS = 30;
+
 /** The days after the start of care a counting point waits for, for those that wait for any. */
 export function daysInCareRequired(point: CountingPoint): number | undefined {
   if (point.kind === 'first_billable_period') return FIRST_BILLABLE_PERIOD_DAYS;
   if (point.kind === 'retained') return point.days;
   return undefined;
 }
-
-/** A home health payment period under PDGM is 30 days. */
-export const FIRST_BILLABLE_PERIOD_DAYS = 30;
 
 export function countingPointText(point: CountingPoint): string {
   switch (point.kind) {

@@ -300,6 +300,21 @@ describe('amounts', () => {
     expect(run([odd], casesOf([admitted('S2', '2026-10-12')]), '2026-10-31T12:00:00-04:00').lines.map((l) => l.amountCents)).toEqual([5001, 5001]);
   });
 
+  it('split credit with tiers: a split referral counts once toward each of its payees', () => {
+    const plan = planOf({
+      tiers: [{ fromCount: 2, multiplier: 1.5 }],
+      credit: { rule: 'splits', splits: [{ ownerId: '101', percent: 50 }, { ownerId: '102', percent: 50 }] },
+    });
+    const result = run([plan], casesOf([admitted('S4', '2026-10-05'), admitted('S5', '2026-10-06')]), '2026-10-31T12:00:00-04:00');
+    // Each payee: S4 is its 1st, $100.00 x 50% = $50.00; S5 its 2nd, $100.00 x 1.5 x 50% = $75.00.
+    expect(brief(result.lines)).toEqual([
+      ['2026-10', '101', 'earned', 'S4', 5000],
+      ['2026-10', '101', 'earned', 'S5', 7500],
+      ['2026-10', '102', 'earned', 'S4', 5000],
+      ['2026-10', '102', 'earned', 'S5', 7500],
+    ]);
+  });
+
   it('split credit: a payee who is no longer an employee is not paid; the others keep their own share', () => {
     const plan = planOf({ credit: { rule: 'splits', splits: [{ ownerId: '101', percent: 60 }, { ownerId: '102', percent: 40 }] } });
     const result = run([plan], casesOf([admitted('S3', '2026-10-12')]), '2026-10-31T12:00:00-04:00', { roster: { employees: ['101', '103'], admissionDeciders: [] } });
