@@ -108,3 +108,13 @@ export const followUpRules = [
 ] as const;
 
 export type FollowUpRule = (typeof followUpRules)[number]['value'];
+
+/** Where a referral stands for commission (the rlx_commission_status of admissions, issue #8). */
+export const commissionStatuses = [
+  { value: 'not_yet_eligible', label: 'Not yet eligible' },
+  { value: 'earned', label: 'Earned' },
+  { value: 'clawed_back', label: 'Clawed back' },
+  { value: 'ineligible', label: 'Ineligible' },
+] as const;
+
+export type CommissionStatus = (typeof commissionStatuses)[number]['value'];
