@@ -107,17 +107,24 @@ export interface ReferralLine {
   nonAdmitReasonLabel: string | null;
 }
 
-export function toReferralLine(referral: {
+/** A referral as the cards list it: what the metrics count, its name's parts and its HubSpot record; no patient detail. */
+export interface ListedReferral {
+  referralKey: string;
+  /** The HubSpot Referral record, once the sync has written it. */
   hubspotId: string | null;
   status: string;
   businessLine: string | null;
+  /** The local date (YYYY-MM-DD) it was received, in the zone asked for. */
   receivedOn: string;
+  /** OASIS M0104, when the EHR gave it. */
   referralDate: string | null;
   sourceName: string | null;
   hoursToSoc: number | null;
   timelyInitiation: string | null;
   nonAdmitReason: string | null;
-}): ReferralLine {
+}
+
+export function toReferralLine(referral: ListedReferral): ReferralLine {
   return {
     // The day the sync names it by: the referral date (M0104) when the EHR gave one, else the day it was received.
     name: referralName(referral.referralDate ?? referral.receivedOn, referral.sourceName ?? undefined, referral.businessLine ?? undefined),

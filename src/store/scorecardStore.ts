@@ -1,6 +1,6 @@
 import type { TenantId } from '../config/tenantSettings';
 import type { SourceObjectType } from '../domain/attribution';
-import type { LocalMonth, MonthCounts } from '../domain/cards';
+import type { ListedReferral, LocalMonth, MonthCounts } from '../domain/cards';
 import { emptyWindowCounts, WINDOWS, type ScorecardCounts, type WindowCounts, type WindowDays } from '../domain/scorecard';
 import type { Pool, PoolClient } from './postgres';
 
@@ -23,23 +23,6 @@ export interface ReferralFact {
 }
 
 const idColumn: Record<SourceObjectType, string> = { companies: 'company_id', contacts: 'contact_id' };
-
-/** A referral as the cards list it: what the metrics count, its name's parts and its HubSpot record; no patient detail. */
-export interface ListedReferral {
-  referralKey: string;
-  /** The HubSpot Referral record, once the sync has written it. */
-  hubspotId: string | null;
-  status: string;
-  businessLine: string | null;
-  /** The local date (YYYY-MM-DD) it was received, in the zone asked for. */
-  receivedOn: string;
-  /** OASIS M0104, when the EHR gave it. */
-  referralDate: string | null;
-  sourceName: string | null;
-  hoursToSoc: number | null;
-  timelyInitiation: string | null;
-  nonAdmitReason: string | null;
-}
 
 
 /** Owns the SQL of scorecards: the referral facts, the metrics aggregated over them, and what HubSpot was sent. */
