@@ -1,14 +1,14 @@
 import { Presets, SingleBar } from 'cli-progress';
 import type { SourceObjectType } from '../../src/domain/attribution';
-import { batchRead } from '../../src/hubspot/api';
 import { dataModelSchema } from '../../src/hubspot/provision';
-import { inTransaction, type Pool } from '../../src/store/postgres';
+import type { Pool } from '../../src/store/postgres';
 import { SyncQueue } from '../../src/store/syncQueue';
 import { SyncStore } from '../../src/store/syncStore';
 import type { Tenant } from '../../src/store/tenants';
 import { backfill, type BackfillProgress } from '../../src/sync/backfill';
 import { syncTarget } from '../../src/sync/syncOnce';
 import { shareHubSpotBudget } from '../../src/sync/budgetShare';
+import { mapSource } from '../../src/sync/sourceMapping';
 import { retryRefused, syncStatus } from '../../src/sync/status';
 import type { AppServices } from '../services';
 import { StartupError } from '../services';
@@ -128,33 +128,19 @@ export async function sourcesUnmatched(say: Say, pool: Pool, tenant: Tenant, jso
   say(`${unmatched.length} unmatched. Map one with: referralynx sources map <company|contact> "<reference>" <HubSpot record id>`);
 }
 
-/** An administrator's mapping of a source to a record: kept for good, and the source's referrals sent again. */
+/** An administrator's mapping of a source to a record (src/sync/sourceMapping.ts). */
 export async function sourcesMap(say: Say, services: AppServices, type: string, ref: string, hubspotId: string): Promise<void> {
   const objectType = objectTypeOf(type);
-  const store = new SyncStore();
-  const tenantId = services.tenant.tenantId;
-  const known = await store.sourceMatch(services.pool, tenantId, objectType, ref);
-  if (!known) throw new StartupError(`No ${type} with reference "${ref}" has been seen: see \`referralynx sources unmatched\`.`);
-  const [record] = await batchRead(services.hubspot, objectType, [hubspotId], ['hubspot_owner_id']);
-  if (!record) throw new StartupError(`HubSpot has no ${objectType === 'companies' ? 'company' : 'contact'} with id ${hubspotId}.`);
-  const queue = new SyncQueue(services.pool);
-  const referrals = await inTransaction(services.pool, async (client) => {
-    await store.saveSourceMatches(client, tenantId, [
-      {
-        ...known,
-        hubspotId,
-        ownerId: record.properties.hubspot_owner_id || null,
-        method: 'mapping',
-        confidence: null,
-        reason: `mapped by hand to ${objectType === 'companies' ? 'company' : 'contact'} ${hubspotId} on ${new Date().toISOString().slice(0, 10)}`,
-      },
-    ]);
-    const keys = await store.referralsOfSource(client, tenantId, objectType, ref);
-    await queue.enqueue(client, tenantId, 'referral', keys);
-    await queue.enqueue(client, tenantId, 'admission', await store.admissionsOf(client, tenantId, keys));
-    return keys.length;
-  });
-  say(`${known.displayName} is now ${objectType === 'companies' ? 'company' : 'contact'} ${hubspotId}; ${referrals} referral${referrals === 1 ? '' : 's'} queued to be linked.`);
+  const mapped = await mapSource(services, services.tenant.tenantId, { objectType, ref, hubspotId, on: new Date() });
+  const word = objectType === 'companies' ? 'company' : 'contact';
+  if (!mapped.ok) {
+    throw new StartupError(
+      mapped.reason === 'unknown_source'
+        ? `No ${type} with reference "${ref}" has been seen: see \`referralynx sources unmatched\`.`
+        : `HubSpot has no ${word} with id ${hubspotId}.`,
+    );
+  }
+  say(`${mapped.displayName} is now ${word} ${hubspotId}; ${mapped.referrals} referral${mapped.referrals === 1 ? '' : 's'} queued to be linked.`);
 }
 
 export async function sourcesExplain(say: Say, pool: Pool, tenant: Tenant, referralKey: string): Promise<void> {
