@@ -85,6 +85,7 @@ export async function listen(services: AppServices): Promise<RunningServer> {
           appSecret: services.config.env.HUBSPOT_APP_SECRET,
           publicBaseUrl: services.config.env.PUBLIC_BASE_URL,
           clock: systemClock,
+          hubspot: services.hubspot,
         }),
       },
       {

@@ -10,6 +10,7 @@ import { hoursToStartOfCare } from '../../src/domain/referralLifecycle';
 import { WINDOWS, type Scorecard } from '../../src/domain/scorecard';
 import { timelyInitiation } from '../../src/domain/timelyInitiation';
 import { defaultNonAdmitReasons, followUpRules, timelyInitiationOutcomes } from '../../src/domain/vocabulary';
+import type { HubSpot } from '../../src/hubspot/client';
 import { NEXT_CHECK_IN_PROPERTY } from '../../src/hubspot/dataModel';
 import { verifyHubSpotRequest } from '../../src/hubspot/signature';
 import { EhrStore } from '../../src/store/ehrStore';
@@ -18,11 +19,12 @@ import { PartnerSummaryStore } from '../../src/store/partnerSummaryStore';
 import type { Pool } from '../../src/store/postgres';
 import { ScorecardStore } from '../../src/store/scorecardStore';
 import { SyncStore } from '../../src/store/syncStore';
-import type { Tenant } from '../../src/store/tenants';
+import { TenantRepository, type Tenant } from '../../src/store/tenants';
 import { agencyNameOf, calendarOf } from '../../src/sync/followUps';
 import { PARTNER_SUMMARY_PATH, summaryPdfUrl } from '../../src/sync/partnerSummaries';
 import { referralNameOf } from '../../src/sync/records';
-import { syncStatus } from '../../src/sync/status';
+import { mapSource } from '../../src/sync/sourceMapping';
+import { retryRefused, syncStatus } from '../../src/sync/status';
 import { HttpError } from '../httpErrors';
 
 /**
@@ -51,6 +53,11 @@ export interface CardRouteDependencies {
   /** The origin HubSpot calls (PUBLIC_BASE_URL): part of what HubSpot signs, and of the summaries' PDF links. */
   publicBaseUrl: string | undefined;
   clock: Clock;
+  /**
+   * The portal's HubSpot client: the settings page's source mapping reads the record it maps to. Without it (a
+   * bench, a test of the read-only cards) mapping answers 503 and everything else works.
+   */
+  hubspot?: HubSpot;
 }
 
 /** How stale a tenant's settings may be on the cards (they are read once per this long: recentTenants). */
@@ -132,6 +139,18 @@ export function cardRoutes(deps: CardRouteDependencies): Router {
   router.post(
     '/company/:companyId/partner-update',
     signed((request, params) => partnerUpdate(deps, request, recordId(params, 'companyId', 'referral source'))),
+  );
+  router.put(
+    '/settings',
+    signed((request) => saveSettings(deps, request)),
+  );
+  router.post(
+    '/settings/sync-retry',
+    signed((request) => retrySync(deps, request)),
+  );
+  router.post(
+    '/settings/sources/map',
+    signed((request) => mapSourceFromSettings(deps, request)),
   );
   return router;
 }
@@ -337,6 +356,7 @@ async function settingsCard(deps: CardRouteDependencies, request: CardRequest) {
     portalId: tenant.tenantId,
     // As `referralynx status` shows them.
     feeds,
+    ...(await settingsAdditions(deps, tenant)),
     sync: {
       kinds: sync.kinds.map((k) => ({ ...k, lastWrittenAt: k.lastWrittenAt?.toISOString() ?? null })),
       errors: sync.errors,
@@ -395,4 +415,94 @@ async function partnerUpdate(deps: CardRouteDependencies, request: CardRequest, 
     referrals: summary.referrals,
     text: partnerSummaryText(summary, { agency: agencyNameOf(tenant) }),
   };
+}
+
+// The settings page's reads beyond `referralynx status`, and its writes (issue #7, part 3).
+
+/** The caps of the settings page's lists. */
+const SETTINGS_LIMITS = { feeds: 50, unmatchedSources: 50 } as const;
+
+/** Per feed: messages, the last one, open quarantine; the sources no HubSpot record matches; dead letters in all. */
+async function settingsAdditions(deps: CardRouteDependencies, tenant: Tenant) {
+  const [feedStatus, unmatched, sync] = await Promise.all([
+    new EhrStore(deps.pool).feedStatus(tenant.tenantId, SETTINGS_LIMITS.feeds + 1),
+    syncStore.unmatchedSources(deps.pool, tenant.tenantId),
+    syncStatus(deps.pool, tenant.tenantId),
+  ]);
+  return {
+    feedStatus: capped(
+      feedStatus.map((feed) => ({ ...feed, lastMessageAt: feed.lastMessageAt?.toISOString() ?? null })),
+      SETTINGS_LIMITS.feeds,
+    ),
+    deadLetters: sync.kinds.reduce((sum, kind) => sum + kind.dead, 0),
+    unmatchedSources: capped(
+      unmatched.map((source) => ({
+        objectType: source.objectType,
+        ref: source.ref,
+        displayName: source.displayName,
+        place: source.place,
+        npi: source.npi,
+        referrals: source.referrals,
+        reason: source.reason,
+        candidateId: source.candidateId,
+        candidateName: source.candidateName,
+        confidence: source.confidence,
+      })),
+      SETTINGS_LIMITS.unmatchedSources,
+    ),
+  };
+}
+
+/** What the settings page may change; the values are checked by the tenant settings schema when merged. */
+const settingsBody = z
+  .object({
+    followUps: z.record(z.string(), z.unknown()).optional(),
+    timeZone: z.unknown().optional(),
+    holidayCalendar: z.unknown().optional(),
+  })
+  .strict();
+
+/**
+ * PUT /cards/settings `{ followUps?, timeZone?, holidayCalendar? }`: each follow-up rule given replaces that rule's
+ * settings (the others stay), and the whole is checked by src/config/tenantSettings.ts before anything is saved; a
+ * value it refuses is a 400 naming the setting. The answer is what is saved now: the cards read settings through a
+ * cache (CARD_TENANT_MAX_AGE_MS), so the page shows this rather than reading them back.
+ */
+async function saveSettings(deps: CardRouteDependencies, request: CardRequest) {
+  const body = parseBody(request, settingsBody);
+  const { tenant } = request;
+  const changes = {
+    ...(body.followUps ? { followUps: { ...tenant.settings.followUps, ...body.followUps } } : {}),
+    ...('timeZone' in body ? { timeZone: body.timeZone } : {}),
+    ...('holidayCalendar' in body ? { holidayCalendar: body.holidayCalendar } : {}),
+  } as Partial<Tenant['settings']>;
+  const saved = await new TenantRepository(deps.pool).updateSettings(tenant.tenantId, changes);
+  return { followUps: saved.followUps, timeZone: saved.timeZone, holidayCalendar: saved.holidayCalendar };
+}
+
+/** POST /cards/settings/sync-retry: every refused and dead-lettered record queued again, as `referralynx sync retry`. */
+async function retrySync(deps: CardRouteDependencies, request: CardRequest) {
+  parseBody(request, noBody);
+  return { queued: await retryRefused(deps.pool, request.tenant.tenantId) };
+}
+
+const mapSourceBody = z
+  .object({
+    objectType: z.enum(['companies', 'contacts']),
+    ref: z.string().min(1).max(500),
+    hubspotId: z.string().trim().regex(/^\d{1,20}$/, 'must be a HubSpot record id'),
+  })
+  .strict();
+
+/** POST /cards/settings/sources/map `{ objectType, ref, hubspotId }`: as `referralynx sources map`. */
+async function mapSourceFromSettings(deps: CardRouteDependencies, request: CardRequest) {
+  const body = parseBody(request, mapSourceBody);
+  if (!deps.hubspot) throw new HttpError(503, 'hubspot_not_configured', 'This server has no HubSpot client to check the record with.');
+  const mapped = await mapSource({ pool: deps.pool, hubspot: deps.hubspot }, request.tenant.tenantId, { ...body, on: request.now });
+  if (!mapped.ok) {
+    throw mapped.reason === 'unknown_source'
+      ? new HttpError(404, 'not_found', 'No referral source with this reference has been seen in this portal.')
+      : new HttpError(422, 'unknown_record', `HubSpot has no ${body.objectType === 'companies' ? 'company' : 'contact'} with id ${body.hubspotId}.`);
+  }
+  return { objectType: body.objectType, ref: body.ref, hubspotId: body.hubspotId, displayName: mapped.displayName, referralsQueued: mapped.referrals };
 }

@@ -347,6 +347,31 @@ export class EhrStore {
   }
 
   /**
+   * Each feed (format and name) as the settings page shows it: messages taken, when the last came, and entries waiting
+   * in quarantine; at most `limit` feeds, busiest first.
+   */
+  async feedStatus(tenantId: TenantId, limit: number): Promise<Array<{ format: string; feed: string; messages: number; lastMessageAt: Date | null; quarantined: number }>> {
+    const { rows } = await this.pool.query(
+      `WITH m AS (SELECT format, feed, count(*)::int AS messages, max(received_at) AS last_message_at
+                  FROM ehr_messages WHERE tenant_id = $1 GROUP BY format, feed),
+            q AS (SELECT format, feed, count(*)::int AS quarantined
+                  FROM ehr_quarantine WHERE tenant_id = $1 AND resolved_at IS NULL GROUP BY format, feed)
+       SELECT coalesce(m.format, q.format) AS format, coalesce(m.feed, q.feed) AS feed, coalesce(m.messages, 0) AS messages,
+              m.last_message_at, coalesce(q.quarantined, 0) AS quarantined
+       FROM m FULL JOIN q ON q.format = m.format AND q.feed = m.feed
+       ORDER BY messages DESC, format, feed LIMIT $2`,
+      [tenantId, limit],
+    );
+    return rows.map((row) => ({
+      format: row.format as string,
+      feed: row.feed as string,
+      messages: row.messages as number,
+      lastMessageAt: (row.last_message_at as Date | null) ?? null,
+      quarantined: row.quarantined as number,
+    }));
+  }
+
+  /**
    * Runs `work` while holding the feed's session-level advisory lock, so one process at a time polls a feed; when
    * another holds it, returns undefined without running.
    */

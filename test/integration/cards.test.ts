@@ -107,6 +107,7 @@ async function serve(options: { appSecret?: string } = {}): Promise<string> {
           appSecret: 'appSecret' in options ? options.appSecret : SECRET,
           publicBaseUrl: ORIGIN,
           clock,
+          hubspot,
         }),
       },
     ],
@@ -119,7 +120,7 @@ async function serve(options: { appSecret?: string } = {}): Promise<string> {
 }
 
 interface Call {
-  method?: 'GET' | 'POST';
+  method?: 'GET' | 'POST' | 'PUT';
   body?: string;
   /** Who HubSpot says is asking: the portal (and user) it appends to the URL. */
   portalId?: number;
@@ -144,7 +145,7 @@ async function card(path: string, options: Call = {}) {
     headers['x-hubspot-request-timestamp'] = timestamp;
   }
   const sent = options.tamper ? options.tamper(pathAndQuery) : pathAndQuery;
-  const response = await fetch(`${options.base ?? url}${sent}`, { method, headers, ...(method === 'POST' ? { body } : {}) });
+  const response = await fetch(`${options.base ?? url}${sent}`, { method, headers, ...(method === 'GET' ? {} : { body }) });
   const text = await response.text();
   answered.push(text);
   return { status: response.status, body: JSON.parse(text) as AnyBody };
@@ -591,5 +592,119 @@ describe('minimum necessary', () => {
     expect(all).not.toContain(SERVICE_ZIP);
     expect(all).not.toMatch(/zip/i);
     expect(all).not.toContain('Jane Roe');
+  });
+});
+
+describe('the settings page: reads beyond `referralynx status`, and its writes', () => {
+  const BAYSIDE = { objectType: 'companies' as const, ref: 'name:bayside snf|bronx ny', displayName: 'Bayside SNF', place: 'Bronx, NY' };
+
+  beforeAll(async () => {
+    // A source the sync could not match (no NPI, no record by that name), and two records HubSpot refused.
+    await new SyncStore().saveSourceMatches(harness.db.pool, portal(), [
+      { ...BAYSIDE, npi: null, hubspotId: null, ownerId: null, method: 'none', confidence: null, reason: 'no company with this NPI or a close name', candidateId: null, candidateName: null },
+    ]);
+    await new SyncStore().recordFailures(harness.db.pool, portal(), [
+      { kind: 'referral', key: 'R7', attempts: 8, error: 'PROPERTY_DOESNT_EXIST', dead: true },
+      { kind: 'admission', key: 'A-R1', attempts: 2, error: 'rate limited', dead: false },
+    ]);
+  });
+
+  it('lists each feed with its last message and quarantine, the dead letters, and the unmatched sources', async () => {
+    const { status, body } = await card('/settings');
+    expect(status).toBe(200);
+    // Every referral of this file came in one message each, on the feed "test".
+    expect(body.feedStatus).toEqual({ items: [{ format: 'json', feed: 'test', messages: 8, lastMessageAt: expect.any(String), quarantined: 0 }], truncated: false });
+    expect(body.deadLetters).toBe(1);
+    expect(body.sync.errors.map((e: AnyBody) => [e.kind, e.key, e.dead])).toEqual([
+      ['referral', 'R7', true],
+      ['admission', 'A-R1', false],
+    ]);
+    expect(body.unmatchedSources).toEqual({
+      items: [
+        {
+          objectType: 'companies',
+          ref: BAYSIDE.ref,
+          displayName: 'Bayside SNF',
+          place: 'Bronx, NY',
+          npi: null,
+          referrals: 0,
+          reason: 'no company with this NPI or a close name',
+          candidateId: null,
+          candidateName: null,
+          confidence: null,
+        },
+      ],
+      truncated: false,
+    });
+  });
+
+  it('queues every refused record again on retry, as `referralynx sync retry` does', async () => {
+    expect(await card('/settings/sync-retry', { method: 'POST', body: '{"all": true}' })).toMatchObject({ status: 400, body: { error: { code: 'invalid_request' } } });
+    expect(await card('/settings/sync-retry', { method: 'POST' })).toEqual({ status: 200, body: { queued: 2 } });
+    const { body } = await card('/settings');
+    expect(body.deadLetters).toBe(0);
+    expect(body.sync.errors).toEqual([]);
+    expect(body.sync.kinds.find((k: AnyBody) => k.kind === 'referral').due).toBeGreaterThanOrEqual(1);
+  });
+
+  it('saves follow-up rules, the time zone and the holiday calendar, keeping the rules not sent, and answers what is saved', async () => {
+    const before = (await tenants.find(portal()))?.settings as Tenant['settings'];
+    const saved = await card('/settings', {
+      method: 'PUT',
+      body: JSON.stringify({ followUps: { checkIn: { enabled: true, everyDays: { A: 7, B: 21, C: 45 } }, stalledReferral: { enabled: false, afterBusinessHours: 4 } }, timeZone: 'America/Chicago', holidayCalendar: 'US-TX' }),
+    });
+    expect(saved.status).toBe(200);
+    expect(saved.body).toMatchObject({
+      timeZone: 'America/Chicago',
+      holidayCalendar: 'US-TX',
+      followUps: { checkIn: { enabled: true, everyDays: { A: 7, B: 21, C: 45 } }, stalledReferral: { enabled: false, afterBusinessHours: 4 }, nonAdmit: before.followUps.nonAdmit },
+    });
+    const after = (await tenants.find(portal()))?.settings as Tenant['settings'];
+    expect(after).toEqual({ ...before, timeZone: 'America/Chicago', holidayCalendar: 'US-TX', followUps: { ...before.followUps, checkIn: { enabled: true, everyDays: { A: 7, B: 21, C: 45 } }, stalledReferral: { enabled: false, afterBusinessHours: 4 } } });
+    await tenants.updateSettings(portal(), { timeZone: before.timeZone, holidayCalendar: before.holidayCalendar, followUps: before.followUps });
+  });
+
+  it('refuses a setting the tenant schema refuses, naming it, and saves nothing', async () => {
+    const before = (await tenants.find(portal()))?.settings;
+    const refused = await card('/settings', { method: 'PUT', body: JSON.stringify({ timeZone: 'Mars/Olympus', followUps: { checkIn: { enabled: true, everyDays: { A: 0 } } } }) });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.code).toBe('invalid_request');
+    expect(refused.body.error.errors).toEqual(
+      expect.arrayContaining([
+        { path: 'timeZone', message: 'must be an IANA time zone such as America/New_York' },
+        expect.objectContaining({ path: 'followUps.checkIn.everyDays.A' }),
+      ]),
+    );
+    expect(await card('/settings', { method: 'PUT', body: '{"phiMode": "sensitive-properties"}' })).toMatchObject({ status: 400, body: { error: { code: 'invalid_request' } } });
+    expect((await tenants.find(portal()))?.settings).toEqual(before);
+  });
+
+  it('maps an unmatched source to a HubSpot company, checking the company exists; the source leaves the list', async () => {
+    expect(await card('/settings/sources/map', { method: 'POST', body: JSON.stringify({ objectType: 'companies', ref: 'name:nowhere', hubspotId: mercy }) })).toEqual({
+      status: 404,
+      body: { error: { code: 'not_found', message: 'No referral source with this reference has been seen in this portal.' } },
+    });
+    expect(await card('/settings/sources/map', { method: 'POST', body: JSON.stringify({ objectType: 'companies', ref: BAYSIDE.ref, hubspotId: '999999999' }) })).toEqual({
+      status: 422,
+      body: { error: { code: 'unknown_record', message: 'HubSpot has no company with id 999999999.' } },
+    });
+    expect(await card('/settings/sources/map', { method: 'POST', body: JSON.stringify({ objectType: 'companies', ref: BAYSIDE.ref, hubspotId: 'abc' }) })).toMatchObject({
+      status: 400,
+      body: { error: { code: 'invalid_request', errors: [{ path: 'hubspotId', message: 'must be a HubSpot record id' }] } },
+    });
+    const bayside = (
+      await hubspot.request({ method: 'POST', path: '/crm/v3/objects/companies', body: { properties: { name: 'Bayside SNF', hubspot_owner_id: JAMES } } }, z.object({ id: z.string() }))
+    ).id;
+    expect(await card('/settings/sources/map', { method: 'POST', body: JSON.stringify({ objectType: 'companies', ref: BAYSIDE.ref, hubspotId: bayside }) })).toEqual({
+      status: 200,
+      body: { objectType: 'companies', ref: BAYSIDE.ref, hubspotId: bayside, displayName: 'Bayside SNF', referralsQueued: 0 },
+    });
+    expect((await card('/settings')).body.unmatchedSources).toEqual({ items: [], truncated: false });
+    expect(await new SyncStore().sourceMatch(harness.db.pool, portal(), 'companies', BAYSIDE.ref)).toMatchObject({ hubspotId: bayside, ownerId: JAMES, method: 'mapping' });
+  });
+
+  it('refuses the writes unsigned', async () => {
+    expect((await card('/settings', { method: 'PUT', body: '{"timeZone": "UTC"}', sign: false })).status).toBe(401);
+    expect((await card('/settings/sync-retry', { method: 'POST', sign: false })).status).toBe(401);
   });
 });
