@@ -23,6 +23,8 @@ module.exports = {
   transform: { '^.+\\.(t|j|mj)sx?$': swc },
   transformIgnorePatterns: [`node_modules/(?!(${esmPackages.join('|')})/)`],
   moduleFileExtensions: ['ts', 'tsx', 'js', 'mjs', 'cjs', 'json'],
+  // The cards' shared package, as tsconfig.json's paths name it.
+  moduleNameMapper: { '^@referralynx/hubspot-shared$': '<rootDir>/hubspot-app/shared/index.ts' },
   testTimeout: 30000,
   maxWorkers: 2,
 };

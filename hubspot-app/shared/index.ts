@@ -1,0 +1,5 @@
+export * from './api';
+export * from './format';
+export * from './States';
+export * from './types';
+export * from './useLoad';
