@@ -185,6 +185,7 @@ export interface ReferralCard {
   status: string;
   businessLine: string | null;
   companyId: string | null;
+  contactId: string | null;
   statusHistory: Capped<StatusMoment>;
   hoursToSoc: number | null;
   timelyInitiation: string | null;

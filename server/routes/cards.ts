@@ -329,6 +329,8 @@ async function referralCard(deps: CardRouteDependencies, request: CardRequest, r
     status: state.status,
     businessLine: state.facts.businessLine ?? null,
     companyId: decisions.get(key)?.companyId ?? null,
+    /** The referring clinician's HubSpot contact, when attribution found one. */
+    contactId: decisions.get(key)?.contactId ?? null,
     // Oldest first; past the cap, the latest changes are kept.
     statusHistory: { items: history.slice(-CARD_LIMITS.statusHistory), truncated: history.length > CARD_LIMITS.statusHistory },
     hoursToSoc: hoursToStartOfCare(state) ?? null,

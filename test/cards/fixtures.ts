@@ -179,6 +179,7 @@ export const admittedReferral: ReferralCard = {
   status: 'admitted',
   businessLine: 'home_health',
   companyId: '9001',
+  contactId: '8801',
   statusHistory: {
     items: [
       { status: 'received', label: 'Received', at: '2026-11-26T10:00:00.000-05:00', local: '2026-11-26 10:00' },
@@ -208,6 +209,7 @@ export const hospiceNonAdmit: ReferralCard = {
   status: 'non_admitted',
   businessLine: 'hospice',
   companyId: '9001',
+  contactId: null,
   statusHistory: {
     items: [
       { status: 'received', label: 'Received', at: '2026-11-15T09:00:00.000-05:00', local: '2026-11-15 09:00' },

@@ -436,6 +436,7 @@ describe('GET /cards/referral/:referralId', () => {
       name: 'Referral 2026-11-26 · Mercy General Hospital · Home health',
       status: 'admitted',
       companyId: mercy,
+      contactId: null,
       hoursToSoc: 20,
       timelyInitiation: 'timely',
       timelyInitiationLabel: 'Timely',
