@@ -25,3 +25,23 @@ export function monthLabel(month: string): string {
 }
 
 export const plural = (count: number, one: string, many = `${one}s`): string => `${count} ${count === 1 ? one : many}`;
+
+/** An instant as local date and time (YYYY-MM-DD HH:mm) in the agency's zone. */
+export function localDateTime(iso: string | null | undefined, timeZone: string): string {
+  if (!iso) return NONE;
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return NONE;
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+      .formatToParts(date)
+      .map((part) => [part.type, part.value]),
+  );
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
+}
+
+/** A wait in seconds, in the largest unit that fits: "12 s", "4 min", "3 h". */
+export function waited(seconds: number): string {
+  if (seconds < 120) return `${Math.round(seconds)} s`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
+  return `${Math.round(seconds / 3600)} h`;
+}

@@ -1,0 +1,409 @@
+import { useState } from 'react';
+import {
+  Alert,
+  Box,
+  Button,
+  ButtonRow,
+  Divider,
+  Flex,
+  Heading,
+  Input,
+  NumberInput,
+  Select,
+  StatusTag,
+  Table,
+  TableBody,
+  TableCell,
+  TableHead,
+  TableHeader,
+  TableRow,
+  Text,
+  Toggle,
+} from '@hubspot/ui-extensions';
+import {
+  LoadError,
+  Loading,
+  NONE,
+  localDateTime,
+  plural,
+  toApiError,
+  useLoad,
+  waited,
+  type Api,
+  type FollowUpSettings,
+  type SettingsPage,
+  type UnmatchedSource,
+} from '@referralynx/hubspot-shared';
+import { RULE_SETTINGS, withRule, type RuleKey } from './followUpRules';
+
+type Change = (change: (page: SettingsPage) => SettingsPage) => void;
+
+/**
+ * The app's settings page (issue #7, part 3): how the feeds and the sync are doing, with a retry for refused records;
+ * the follow-up rules, the time zone and the holiday calendar, saved through the tenant settings schema; the non-admit
+ * reasons; and the referral sources no HubSpot record matches, to map by hand. From GET /cards/settings.
+ */
+export function SettingsView({ api }: { api: Api }) {
+  const { state, reload, update } = useLoad(() => api.settings());
+  if (state.status === 'loading') return <Loading label="Loading Referralynx settings" />;
+  if (state.status === 'error') return <LoadError title="Referralynx settings could not be loaded" error={state.error} onRetry={reload} />;
+  const page = state.data;
+  return (
+    <Flex direction="column" gap="md">
+      <Feeds page={page} />
+      <Divider />
+      <Sync page={page} api={api} onRetried={reload} />
+      <Divider />
+      <FollowUpRules page={page} api={api} onSaved={update} />
+      <Divider />
+      <NonAdmitReasons page={page} />
+      <Divider />
+      <UnmatchedSources page={page} api={api} onMapped={update} />
+    </Flex>
+  );
+}
+
+function Feeds({ page }: { page: SettingsPage }) {
+  const { items, truncated } = page.feedStatus;
+  return (
+    <>
+      <Heading>EHR feeds</Heading>
+      {items.length === 0 ? (
+        <Text>No EHR message has arrived yet. Point a feed at the server (see the README) and it shows here.</Text>
+      ) : (
+        <>
+          <Text>
+            {plural(page.feeds.messages, 'message')} taken: {plural(page.feeds.referrals, 'referral')}, {plural(page.feeds.admissions, 'admission')}; {page.feeds.quarantined} in
+            quarantine.
+          </Text>
+          <Table bordered>
+            <TableHead>
+              <TableRow>
+                <TableHeader>Feed</TableHeader>
+                <TableHeader align="right">Messages</TableHeader>
+                <TableHeader>Last message</TableHeader>
+                <TableHeader>Quarantine</TableHeader>
+              </TableRow>
+            </TableHead>
+            <TableBody>
+              {items.map((feed) => (
+                <TableRow key={`${feed.format}/${feed.feed}`}>
+                  <TableCell>
+                    {feed.feed} ({feed.format})
+                  </TableCell>
+                  <TableCell align="right">{feed.messages}</TableCell>
+                  <TableCell>{localDateTime(feed.lastMessageAt, page.timeZone)}</TableCell>
+                  <TableCell>
+                    <StatusTag variant={feed.quarantined > 0 ? 'warning' : 'success'}>{feed.quarantined > 0 ? `${feed.quarantined} quarantined` : 'None'}</StatusTag>
+                  </TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+          {truncated ? <Text variant="microcopy">The busiest feeds are shown; `referralynx status` lists them all.</Text> : null}
+        </>
+      )}
+    </>
+  );
+}
+
+function Sync({ page, api, onRetried }: { page: SettingsPage; api: Api; onRetried: () => void }) {
+  const [retry, setRetry] = useState<{ status: 'idle' | 'running' } | { status: 'failed'; message: string }>({ status: 'idle' });
+  const refused = page.sync.errors.length;
+  const retryRefused = async () => {
+    setRetry({ status: 'running' });
+    try {
+      await api.retrySync();
+      setRetry({ status: 'idle' });
+      onRetried();
+    } catch (error) {
+      setRetry({ status: 'failed', message: toApiError(error).message });
+    }
+  };
+  return (
+    <>
+      <Heading>Sync to HubSpot</Heading>
+      {page.sync.writers.length === 0 ? (
+        <Alert title="No server process is writing to HubSpot" variant="warning">
+          Start the server (referralynx start) to send the queue.
+        </Alert>
+      ) : (
+        <Text>{plural(page.sync.writers.length, 'server process', 'server processes')} writing to HubSpot.</Text>
+      )}
+      <Table bordered>
+        <TableHead>
+          <TableRow>
+            <TableHeader>Records</TableHeader>
+            <TableHeader align="right">In HubSpot</TableHeader>
+            <TableHeader align="right">Queued</TableHeader>
+            <TableHeader>Oldest waiting</TableHeader>
+            <TableHeader align="right">Retrying</TableHeader>
+            <TableHeader align="right">Dead letters</TableHeader>
+          </TableRow>
+        </TableHead>
+        <TableBody>
+          {page.sync.kinds.map((kind) => (
+            <TableRow key={kind.kind}>
+              <TableCell>{kind.kind}s</TableCell>
+              <TableCell align="right">{kind.written}</TableCell>
+              <TableCell align="right">{kind.due}</TableCell>
+              <TableCell>{kind.due > 0 ? waited(kind.lagSeconds) : NONE}</TableCell>
+              <TableCell align="right">{kind.retrying}</TableCell>
+              <TableCell align="right">{kind.dead}</TableCell>
+            </TableRow>
+          ))}
+        </TableBody>
+      </Table>
+      {refused === 0 ? (
+        <Text>HubSpot has refused no record.</Text>
+      ) : (
+        <>
+          <Text>
+            {plural(page.deadLetters, 'dead letter')}: records HubSpot refused on every try. The latest refusals:
+          </Text>
+          <Table bordered>
+            <TableHead>
+              <TableRow>
+                <TableHeader>Record</TableHeader>
+                <TableHeader align="right">Tries</TableHeader>
+                <TableHeader>HubSpot said</TableHeader>
+              </TableRow>
+            </TableHead>
+            <TableBody>
+              {page.sync.errors.map((error) => (
+                <TableRow key={`${error.kind}/${error.key}`}>
+                  <TableCell>
+                    {error.kind} {error.key} {error.dead ? <StatusTag variant="danger">Dead letter</StatusTag> : <StatusTag variant="warning">Retrying</StatusTag>}
+                  </TableCell>
+                  <TableCell align="right">{error.attempts}</TableCell>
+                  <TableCell>{error.error}</TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+          {retry.status === 'failed' ? (
+            <Alert title="The records were not queued again" variant="error">
+              {retry.message}
+            </Alert>
+          ) : null}
+          <ButtonRow>
+            <Button variant="primary" disabled={retry.status === 'running'} onClick={() => void retryRefused()}>
+              Retry refused records
+            </Button>
+          </ButtonRow>
+        </>
+      )}
+    </>
+  );
+}
+
+interface Draft {
+  followUps: FollowUpSettings;
+  timeZone: string;
+  holidayCalendar: string;
+}
+
+function FollowUpRules({ page, api, onSaved }: { page: SettingsPage; api: Api; onSaved: Change }) {
+  const [draft, setDraft] = useState<Draft>({ followUps: page.followUps, timeZone: page.timeZone, holidayCalendar: page.holidayCalendar });
+  const [result, setResult] = useState<{ ok: true } | { ok: false; message: string; errors: Array<{ path: string; message: string }> }>();
+  const [saving, setSaving] = useState(false);
+  const rule = <K extends RuleKey>(key: K, change: Partial<FollowUpSettings[K]>) => setDraft((d) => ({ ...d, followUps: withRule(d.followUps, key, change) }));
+  const { followUps } = draft;
+  const number = (label: string, name: string, value: number, set: (n: number) => void, min: number, max: number) => (
+    <NumberInput label={label} name={name} value={value} min={min} max={max} onChange={(n) => set(n)} />
+  );
+  const save = async () => {
+    setSaving(true);
+    try {
+      const saved = await api.saveSettings({ followUps: draft.followUps, timeZone: draft.timeZone.trim(), holidayCalendar: draft.holidayCalendar.trim() });
+      onSaved((p) => ({ ...p, ...saved }));
+      setDraft({ followUps: saved.followUps, timeZone: saved.timeZone, holidayCalendar: saved.holidayCalendar });
+      setResult({ ok: true });
+    } catch (error) {
+      const failure = toApiError(error);
+      setResult({ ok: false, message: failure.message, errors: failure.errors });
+    } finally {
+      setSaving(false);
+    }
+  };
+  const fieldError = (path: string) => {
+    const found = result && !result.ok ? result.errors.find((e) => e.path === path) : undefined;
+    return found ? { error: true, validationMessage: found.message } : {};
+  };
+
+  const parameters: Partial<Record<RuleKey, JSX.Element>> = {
+    firstReferral: <Input label="Task due at (HH:MM)" name="firstReferral.at" value={followUps.firstReferral.at} onChange={(at) => rule('firstReferral', { at })} />,
+    startOfCare: <Input label="Task due at (HH:MM)" name="startOfCare.at" value={followUps.startOfCare.at} onChange={(at) => rule('startOfCare', { at })} />,
+    stalledReferral: number('After business hours', 'stalledReferral.afterBusinessHours', followUps.stalledReferral.afterBusinessHours, (afterBusinessHours) => rule('stalledReferral', { afterBusinessHours }), 1, 80),
+    checkIn: (
+      <Flex direction="row" gap="sm">
+        {(['A', 'B', 'C'] as const).map((tier) =>
+          number(`Tier ${tier}: every … days`, `checkIn.everyDays.${tier}`, followUps.checkIn.everyDays[tier], (days) => rule('checkIn', { everyDays: { ...followUps.checkIn.everyDays, [tier]: days } }), 1, 365),
+        )}
+      </Flex>
+    ),
+    dormantSource: (
+      <Flex direction="row" gap="sm">
+        {number('Times the usual gap', 'dormantSource.gapMultiple', followUps.dormantSource.gapMultiple, (gapMultiple) => rule('dormantSource', { gapMultiple }), 1, 10)}
+        {number('At least … days', 'dormantSource.minDays', followUps.dormantSource.minDays, (minDays) => rule('dormantSource', { minDays }), 1, 365)}
+        {number('Sources with … referrals', 'dormantSource.minReferrals', followUps.dormantSource.minReferrals, (minReferrals) => rule('dormantSource', { minReferrals }), 3, 100)}
+      </Flex>
+    ),
+    noe: number('Warn on day', 'noe.warnOnDay', followUps.noe.warnOnDay, (warnOnDay) => rule('noe', { warnOnDay }), 1, 5),
+    partnerSummary: (
+      <Select
+        label="Summary of each"
+        name="partnerSummary.every"
+        value={followUps.partnerSummary.every}
+        options={[
+          { label: 'Week', value: 'week' },
+          { label: 'Month', value: 'month' },
+        ]}
+        onChange={(every) => rule('partnerSummary', { every: every === 'week' ? 'week' : 'month' })}
+      />
+    ),
+  };
+
+  return (
+    <>
+      <Heading>Follow-up rules</Heading>
+      {page.followUpRules
+        .filter((r) => RULE_SETTINGS[r.value])
+        .map((r) => {
+          const key = RULE_SETTINGS[r.value] as RuleKey;
+          const block = followUps[key];
+          return (
+            <Box key={r.value}>
+              <Toggle label={r.label} name={`${key}.enabled`} checked={block.enabled} onChange={(enabled) => rule(key, { enabled } as Partial<FollowUpSettings[typeof key]>)} />
+              {block.enabled ? parameters[key] : null}
+            </Box>
+          );
+        })}
+      <Heading>Working days and time</Heading>
+      <Flex direction="row" gap="sm">
+        <Input label="Day starts (HH:MM)" name="businessHours.dayStart" value={followUps.businessHours.dayStart} onChange={(dayStart) => setDraft((d) => ({ ...d, followUps: { ...d.followUps, businessHours: { ...d.followUps.businessHours, dayStart } } }))} />
+        <Input label="Day ends (HH:MM)" name="businessHours.dayEnd" value={followUps.businessHours.dayEnd} onChange={(dayEnd) => setDraft((d) => ({ ...d, followUps: { ...d.followUps, businessHours: { ...d.followUps.businessHours, dayEnd } } }))} />
+      </Flex>
+      <Input label="Time zone" name="timeZone" description="An IANA time zone, e.g. America/Chicago." value={draft.timeZone} onChange={(timeZone) => setDraft((d) => ({ ...d, timeZone }))} {...fieldError('timeZone')} />
+      <Input
+        label="Holiday calendar"
+        name="holidayCalendar"
+        description="A country or state, e.g. US or US-TX; none for no holidays."
+        value={draft.holidayCalendar}
+        onChange={(holidayCalendar) => setDraft((d) => ({ ...d, holidayCalendar }))}
+        {...fieldError('holidayCalendar')}
+      />
+      {result?.ok ? <Alert title="Settings saved" variant="success">The follow-up rules use them from their next run.</Alert> : null}
+      {result && !result.ok ? (
+        <Alert title="The settings were not saved" variant="error">
+          {[result.message, ...result.errors.map((e) => `${e.path}: ${e.message}`)].join(' ')}
+        </Alert>
+      ) : null}
+      <ButtonRow>
+        <Button variant="primary" disabled={saving} onClick={() => void save()}>
+          Save settings
+        </Button>
+      </ButtonRow>
+    </>
+  );
+}
+
+function NonAdmitReasons({ page }: { page: SettingsPage }) {
+  return (
+    <>
+      <Heading>Non-admit reasons</Heading>
+      <Text variant="microcopy">The reasons intake chooses from, and the words a source reads in the close-the-loop message.</Text>
+      <Table bordered>
+        <TableHead>
+          <TableRow>
+            <TableHeader>Reason</TableHeader>
+            <TableHeader>The source reads</TableHeader>
+          </TableRow>
+        </TableHead>
+        <TableBody>
+          {page.nonAdmitReasons.map((reason) => (
+            <TableRow key={reason.value}>
+              <TableCell>{reason.label}</TableCell>
+              <TableCell>{reason.words}</TableCell>
+            </TableRow>
+          ))}
+        </TableBody>
+      </Table>
+    </>
+  );
+}
+
+function UnmatchedSources({ page, api, onMapped }: { page: SettingsPage; api: Api; onMapped: Change }) {
+  const [mapped, setMapped] = useState<string>();
+  const { items, truncated } = page.unmatchedSources;
+  return (
+    <>
+      <Heading>Referral sources to map</Heading>
+      {mapped ? <Alert title="Source mapped" variant="success">{mapped}</Alert> : null}
+      {items.length === 0 ? (
+        <Text>Every referral source and clinician seen so far is matched to a HubSpot record.</Text>
+      ) : (
+        items.map((source) => (
+          <SourceToMap
+            key={`${source.objectType}/${source.ref}`}
+            source={source}
+            api={api}
+            onMapped={(message) => {
+              setMapped(message);
+              onMapped((p) => ({ ...p, unmatchedSources: { ...p.unmatchedSources, items: p.unmatchedSources.items.filter((s) => s !== source) } }));
+            }}
+          />
+        ))
+      )}
+      {truncated ? <Text variant="microcopy">The sources with the most referrals are shown; `referralynx sources unmatched` lists them all.</Text> : null}
+    </>
+  );
+}
+
+function SourceToMap({ source, api, onMapped }: { source: UnmatchedSource; api: Api; onMapped: (message: string) => void }) {
+  const word = source.objectType === 'companies' ? 'company' : 'contact';
+  const [recordId, setRecordId] = useState(source.candidateId ?? '');
+  const [failure, setFailure] = useState<string>();
+  const [saving, setSaving] = useState(false);
+  const map = async () => {
+    const hubspotId = recordId.trim();
+    if (!/^\d+$/.test(hubspotId)) {
+      setFailure(`Enter the HubSpot ${word}'s record id (digits, from its URL).`);
+      return;
+    }
+    setSaving(true);
+    setFailure(undefined);
+    try {
+      const result = await api.mapSource({ objectType: source.objectType, ref: source.ref, hubspotId });
+      onMapped(`${result.displayName} is now ${word} ${result.hubspotId}; ${plural(result.referralsQueued, 'referral')} queued to be linked.`);
+    } catch (error) {
+      setFailure(toApiError(error).message);
+    } finally {
+      setSaving(false);
+    }
+  };
+  return (
+    <Box>
+      <Text format={{ fontWeight: 'bold' }}>
+        {source.displayName}
+        {source.place ? `, ${source.place}` : ''} ({word}, {plural(source.referrals, 'referral')})
+      </Text>
+      <Text variant="microcopy">
+        {source.reason}
+        {source.candidateId ? ` Best candidate: ${source.candidateName ?? '?'} (id ${source.candidateId}).` : ''}
+      </Text>
+      <Flex direction="row" gap="sm" align="end">
+        <Input
+          label={`HubSpot ${word} id`}
+          name={`map.${source.ref}`}
+          value={recordId}
+          onChange={setRecordId}
+          {...(failure ? { error: true, validationMessage: failure } : {})}
+        />
+        <Button variant="secondary" disabled={saving} onClick={() => void map()}>
+          Map
+        </Button>
+      </Flex>
+    </Box>
+  );
+}

@@ -1,0 +1,174 @@
+import { Alert, Button, ErrorState, Input, LoadingSpinner, NumberInput, StatusTag, Table, TableRow, Toggle } from '@hubspot/ui-extensions';
+import { createRenderer } from '@hubspot/ui-extensions/testing';
+import { SettingsView } from '../../hubspot-app/app/settings/SettingsView';
+import { fakeServer, failed, ok } from './fakeServer';
+import { emptySettingsPage, settingsPage } from './fixtures';
+import { textOf, withText } from './text';
+
+const SETTINGS = 'GET /cards/settings';
+
+function renderPage(routes: Parameters<typeof fakeServer>[0]) {
+  const server = fakeServer(routes);
+  const renderer = createRenderer('settings');
+  renderer.render(<SettingsView api={server.api} />);
+  return { renderer, server };
+}
+
+const rows = (renderer: ReturnType<typeof createRenderer>, table: number) => renderer.findAll(Table)[table]?.findAll(TableRow).map((row) => textOf(row));
+const loaded = (renderer: ReturnType<typeof createRenderer>) => renderer.waitFor(() => expect(renderer.findAll(Table).length).toBeGreaterThan(0));
+
+describe('the settings page', () => {
+  it('shows a spinner while it loads', () => {
+    const { renderer } = renderPage({ [SETTINGS]: 'never' });
+    expect(renderer.find(LoadingSpinner).props.label).toBe('Loading Referralynx settings');
+  });
+
+  it('shows the error with a retry', async () => {
+    const { renderer, server } = renderPage({ [SETTINGS]: [failed(500, 'internal_error', 'Something went wrong on the server.'), ok(settingsPage)] });
+    await renderer.waitFor(() => expect(textOf(renderer.find(ErrorState))).toContain('Something went wrong on the server.'));
+    renderer.find(Button, withText('Try again')).trigger('onClick');
+    await loaded(renderer);
+    expect(server.sent.map((s) => s.path)).toEqual(['/cards/settings', '/cards/settings']);
+  });
+
+  it('says in words what a new server does not have yet: no message, no writer, no refusal, nothing to map', async () => {
+    const { renderer } = renderPage({ [SETTINGS]: ok(emptySettingsPage) });
+    await loaded(renderer);
+    const text = textOf(renderer.getRootNode());
+    expect(text).toContain('No EHR message has arrived yet.');
+    expect(renderer.find(Alert, { title: 'No server process is writing to HubSpot' })).toBeTruthy();
+    expect(text).toContain('HubSpot has refused no record.');
+    expect(text).toContain('Every referral source and clinician seen so far is matched to a HubSpot record.');
+    expect(renderer.maybeFind(Button, withText('Retry refused records'))).toBeNull();
+  });
+
+  it('shows each feed with its last message in local time and its quarantine, and the sync backlog, lag and dead letters', async () => {
+    const { renderer } = renderPage({ [SETTINGS]: ok(settingsPage) });
+    await loaded(renderer);
+    expect(textOf(renderer.getRootNode())).toContain('1240 messages taken: 812 referrals, 590 admissions; 2 in quarantine.');
+    // 16:58Z is 11:58 in New York.
+    expect(rows(renderer, 0)).toEqual(['FeedMessagesLast messageQuarantine', 'mllp (hl7v2)12002026-11-27 11:582 quarantined', 'weekly-export (csv)402026-11-23 06:00None']);
+    expect(renderer.find(StatusTag, withText('2 quarantined')).props.variant).toBe('warning');
+    expect(rows(renderer, 1)).toEqual([
+      'RecordsIn HubSpotQueuedOldest waitingRetryingDead letters',
+      'referrals808412 s01',
+      'admissions5900—00',
+      'tasks3210—00',
+      'scorecards640—00',
+    ]);
+    expect(textOf(renderer.getRootNode())).toContain('1 dead letter: records HubSpot refused on every try.');
+    expect(rows(renderer, 2)).toEqual(['RecordTriesHubSpot said', 'referral R-2211 Dead letter8PROPERTY_DOESNT_EXIST: rlx_branch']);
+    expect(textOf(renderer.getRootNode())).toContain('1 server process writing to HubSpot.');
+  });
+
+  it('retries the refused records and reads the page again', async () => {
+    const { renderer, server } = renderPage({
+      [SETTINGS]: [ok(settingsPage), ok({ ...settingsPage, deadLetters: 0, sync: { ...settingsPage.sync, errors: [] } })],
+      'POST /cards/settings/sync-retry': ok({ queued: 1 }),
+    });
+    await loaded(renderer);
+    renderer.find(Button, withText('Retry refused records')).trigger('onClick');
+    await renderer.waitFor(() => expect(textOf(renderer.getRootNode())).toContain('HubSpot has refused no record.'));
+    expect(server.sent.map((s) => `${s.method} ${s.path}`)).toEqual(['GET /cards/settings', 'POST /cards/settings/sync-retry', 'GET /cards/settings']);
+    expect(server.sent[1]?.body).toEqual({});
+  });
+
+  it('lists the follow-up rules with their switches and parameters, and the non-admit reasons', async () => {
+    const { renderer } = renderPage({ [SETTINGS]: ok(settingsPage) });
+    await loaded(renderer);
+    // Nine rules have settings; "Pilot at risk" is run by the pilots and has none here.
+    expect(renderer.findAll(Toggle).map((t) => [t.props.label, t.props.checked])).toEqual([
+      ['New referral', true],
+      ['First referral from a source', true],
+      ['Non-admit explained', true],
+      ['Start of care update', true],
+      ['Stalled referral', true],
+      ['Account check-in', true],
+      ['Dormant source', true],
+      ['Hospice NOE not accepted', true],
+      ['Partner summary', false],
+    ]);
+    expect(renderer.find(NumberInput, { name: 'checkIn.everyDays.B' }).props.value).toBe(30);
+    expect(renderer.find(NumberInput, { name: 'stalledReferral.afterBusinessHours' }).props.value).toBe(3);
+    expect(renderer.find(Input, { name: 'timeZone' }).props.value).toBe('America/New_York');
+    expect(renderer.find(Input, { name: 'holidayCalendar' }).props.value).toBe('US');
+    expect(rows(renderer, 3)).toEqual(['ReasonThe source reads', 'Insurance not accepted / no authorizationinsurance not accepted', 'Outside service areaoutside our service area']);
+  });
+
+  it('saves the rules, the time zone and the holiday calendar with PUT, and shows what was saved', async () => {
+    const { renderer, server } = renderPage({
+      [SETTINGS]: ok(settingsPage),
+      'PUT /cards/settings': ok({
+        followUps: { ...settingsPage.followUps, stalledReferral: { enabled: false, afterBusinessHours: 3 }, checkIn: { enabled: true, everyDays: { A: 7, B: 30, C: 60 } } },
+        timeZone: 'America/Chicago',
+        holidayCalendar: 'US-TX',
+      }),
+    });
+    await loaded(renderer);
+    renderer.find(Toggle, { name: 'stalledReferral.enabled' }).trigger('onChange', false as never);
+    renderer.find(NumberInput, { name: 'checkIn.everyDays.A' }).trigger('onChange', 7 as never);
+    renderer.find(Input, { name: 'timeZone' }).trigger('onChange', ' America/Chicago ' as never);
+    renderer.find(Input, { name: 'holidayCalendar' }).trigger('onChange', 'US-TX' as never);
+    await renderer.waitFor(() => expect(renderer.maybeFind(NumberInput, { name: 'stalledReferral.afterBusinessHours' })).toBeNull());
+    renderer.find(Button, withText('Save settings')).trigger('onClick');
+    await renderer.waitFor(() => expect(renderer.find(Alert, { title: 'Settings saved' })).toBeTruthy());
+    expect(server.sent.at(-1)).toEqual({
+      method: 'PUT',
+      path: '/cards/settings',
+      body: {
+        followUps: { ...settingsPage.followUps, stalledReferral: { enabled: false, afterBusinessHours: 3 }, checkIn: { enabled: true, everyDays: { A: 7, B: 30, C: 60 } } },
+        timeZone: 'America/Chicago',
+        holidayCalendar: 'US-TX',
+      },
+    });
+    expect(renderer.find(Input, { name: 'timeZone' }).props.value).toBe('America/Chicago');
+  });
+
+  it("shows the server's refusal of a setting on its field", async () => {
+    const { renderer } = renderPage({
+      [SETTINGS]: ok(settingsPage),
+      'PUT /cards/settings': failed(400, 'invalid_request', 'The request does not have the expected shape.', [{ path: 'timeZone', message: 'must be an IANA time zone such as America/New_York' }]),
+    });
+    await loaded(renderer);
+    renderer.find(Input, { name: 'timeZone' }).trigger('onChange', 'Mars/Olympus' as never);
+    renderer.find(Button, withText('Save settings')).trigger('onClick');
+    await renderer.waitFor(() => expect(renderer.find(Alert, { title: 'The settings were not saved' })).toBeTruthy());
+    expect(renderer.find(Input, { name: 'timeZone' }).props).toMatchObject({ error: true, validationMessage: 'must be an IANA time zone such as America/New_York' });
+    expect(textOf(renderer.find(Alert, { title: 'The settings were not saved' }))).toBe(
+      'The request does not have the expected shape. timeZone: must be an IANA time zone such as America/New_York',
+    );
+  });
+
+  it('lists an unmatched source with its best candidate, and maps it to the company id given', async () => {
+    const { renderer, server } = renderPage({
+      [SETTINGS]: ok(settingsPage),
+      'POST /cards/settings/sources/map': ok({ objectType: 'companies', ref: 'name:bayside snf|bronx ny', hubspotId: '9050', displayName: 'Bayside SNF', referralsQueued: 3 }),
+    });
+    await loaded(renderer);
+    const text = textOf(renderer.getRootNode());
+    expect(text).toContain('Bayside SNF, Bronx, NY (company, 3 referrals)');
+    expect(text).toContain('Best candidate: Bayside Skilled Nursing (id 9050).');
+    const input = renderer.find(Input, { name: 'map.name:bayside snf|bronx ny' });
+    expect(input.props.value).toBe('9050');
+    renderer.find(Button, withText('Map')).trigger('onClick');
+    await renderer.waitFor(() => expect(textOf(renderer.find(Alert, { title: 'Source mapped' }))).toBe('Bayside SNF is now company 9050; 3 referrals queued to be linked.'));
+    expect(server.sent.at(-1)).toEqual({ method: 'POST', path: '/cards/settings/sources/map', body: { objectType: 'companies', ref: 'name:bayside snf|bronx ny', hubspotId: '9050' } });
+    expect(textOf(renderer.getRootNode())).toContain('Every referral source and clinician seen so far is matched to a HubSpot record.');
+  });
+
+  it('refuses a record id that is not digits before sending, and shows a server refusal on the field', async () => {
+    const { renderer, server } = renderPage({
+      [SETTINGS]: ok(settingsPage),
+      'POST /cards/settings/sources/map': failed(422, 'unknown_record', 'HubSpot has no company with id 123.'),
+    });
+    await loaded(renderer);
+    const name = 'map.name:bayside snf|bronx ny';
+    renderer.find(Input, { name }).trigger('onChange', 'bayside' as never);
+    renderer.find(Button, withText('Map')).trigger('onClick');
+    await renderer.waitFor(() => expect(renderer.find(Input, { name }).props.validationMessage).toBe("Enter the HubSpot company's record id (digits, from its URL)."));
+    expect(server.sent.filter((s) => s.method === 'POST')).toEqual([]);
+    renderer.find(Input, { name }).trigger('onChange', '123' as never);
+    renderer.find(Button, withText('Map')).trigger('onClick');
+    await renderer.waitFor(() => expect(renderer.find(Input, { name }).props.validationMessage).toBe('HubSpot has no company with id 123.'));
+  });
+});
