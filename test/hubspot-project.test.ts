@@ -6,11 +6,16 @@ import { promisify } from 'node:util';
 import { checkHubSpotProject } from '../server/commands/checkProject';
 import { configureHubSpotProject } from '../server/commands/configureProject';
 import { HubSpotProjectError } from '../server/commands/hubspotProject';
+import { referralObject } from '../src/hubspot/dataModel';
 import { REQUIRED_SCOPES } from '../src/hubspot/scopes';
 
 const repoRoot = path.resolve(__dirname, '..');
 const APP_FILE = 'hubspot-app/app/app-hsmeta.json';
 const WEBHOOKS_FILE = 'hubspot-app/app/webhooks/webhooks-hsmeta.json';
+const SCORECARD_FILE = 'hubspot-app/app/cards/company-scorecard-hsmeta.json';
+const REFERRAL_CARD_FILE = 'hubspot-app/app/cards/referral-hsmeta.json';
+const SETTINGS_FILE = 'hubspot-app/app/settings/settings-hsmeta.json';
+const SERVER_FILE = 'hubspot-app/shared/server.json';
 const PLACEHOLDER_ORIGIN = 'https://referralynx.example.com';
 
 /** The shapes the tests read and break; a broken copy may hold anything, hence the open index signatures. */
@@ -164,6 +169,21 @@ describe('the HubSpot project in the repository', () => {
     });
   });
 
+  test('the company tab, the company sidebar and the Referral record (p_rlx_referral, as provisioning names it) carry a card; the app a settings page', async () => {
+    const cards = await Promise.all(
+      ['company-scorecard', 'company-summary', 'referral'].map((name) => readJson<MetaJson>(repoRoot, `hubspot-app/app/cards/${name}-hsmeta.json`)),
+    );
+    expect(cards.map((card) => [card.type, card.config.location, card.config.objectTypes, card.config.entrypoint])).toEqual([
+      ['card', 'crm.record.tab', ['companies'], '/app/cards/CompanyScorecard.tsx'],
+      ['card', 'crm.record.sidebar', ['companies'], '/app/cards/CompanySummary.tsx'],
+      ['card', 'crm.record.tab', ['p_rlx_referral'], '/app/cards/ReferralCard.tsx'],
+    ]);
+    expect(referralObject.name).toBe('rlx_referral');
+    expect(await readJson<MetaJson>(repoRoot, SETTINGS_FILE)).toMatchObject({ type: 'settings', config: { entrypoint: '/app/settings/Settings.tsx' } });
+    // The cards call the placeholder origin until `referralynx hubspot-project --public-url` points them at the server.
+    expect(await readJson(repoRoot, SERVER_FILE)).toEqual({ baseUrl: PLACEHOLDER_ORIGIN });
+  });
+
   test('checkHubSpotProject finds nothing wrong', async () => {
     expect(await checkHubSpotProject(repoRoot)).toEqual([]);
   });
@@ -193,6 +213,10 @@ describe("HubSpot's own parser (@hubspot/project-parsing-lib)", () => {
           metaFilePath: 'app/webhooks/webhooks-hsmeta.json',
           componentDeps: expect.objectContaining({ app: 'referralynx_app' }),
         }),
+        expect.objectContaining({ uid: 'referralynx_company_scorecard', componentType: 'CARD', componentDeps: expect.objectContaining({ app: 'referralynx_app' }) }),
+        expect.objectContaining({ uid: 'referralynx_company_summary', componentType: 'CARD' }),
+        expect.objectContaining({ uid: 'referralynx_referral', componentType: 'CARD', metaFilePath: 'app/cards/referral-hsmeta.json' }),
+        expect.objectContaining({ uid: 'referralynx_settings', componentType: 'SETTINGS', metaFilePath: 'app/settings/settings-hsmeta.json' }),
       ]),
     );
   });
@@ -208,7 +232,8 @@ describe("HubSpot's own parser (@hubspot/project-parsing-lib)", () => {
       await fs.writeFile(path.join(dir, WEBHOOKS_FILE), '{ "uid": "referralynx_webhooks", ');
       await writeJson(dir, 'hubspot-app/app/extra/stray-hsmeta.json', { uid: 'stray', type: 'card', config: {} });
       const broken = await parseWithHubSpot(dir);
-      expect(broken.nodes.map((node) => node.metaFilePath)).toEqual(['app/app-hsmeta.json']);
+      const kept = (await metaFilesIn(path.join(repoRoot, 'hubspot-app'))).filter((file) => file !== WEBHOOKS_FILE).map((file) => file.replace('hubspot-app/', ''));
+      expect(broken.nodes.map((node) => node.metaFilePath).sort()).toEqual(kept);
       expect(broken.skippedHsMetaFiles).toEqual(['app/extra/stray-hsmeta.json']);
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
@@ -356,6 +381,39 @@ describe('checkHubSpotProject on a broken copy of the project', () => {
       },
     ],
     [
+      "a card on a custom object's portal-specific type id",
+      (root) => editJson<MetaJson>(root, REFERRAL_CARD_FILE, (json) => (json.config.objectTypes = ['2-41200117'])),
+      {
+        file: REFERRAL_CARD_FILE,
+        message:
+          'config.objectTypes.0: must be a standard object (contacts, companies, deals, tickets) or a custom object as p_<object name>, not a portal-specific type id',
+      },
+    ],
+    [
+      'a card in a place the project does not use',
+      (root) => editJson<MetaJson>(root, SCORECARD_FILE, (json) => (json.config.location = 'crm.record.middle')),
+      { file: SCORECARD_FILE, message: expect.stringMatching(/^config\.location: /) },
+    ],
+    [
+      'cards calling another server than the app permits',
+      (root) => writeJson(root, SERVER_FILE, { baseUrl: 'https://old-server.example.com' }),
+      {
+        file: SERVER_FILE,
+        message:
+          'baseUrl "https://old-server.example.com" is not the app\'s permittedUrls.fetch (https://referralynx.example.com): HubSpot would refuse every card request (run `referralynx hubspot-project --public-url`)',
+      },
+    ],
+    [
+      'cards built with another React',
+      (root) => editJson<{ dependencies: Record<string, string> }>(root, 'hubspot-app/app/cards/package.json', (json) => (json.dependencies.react = '^19.0.0')),
+      { file: 'hubspot-app/app/cards/package.json', message: 'dependencies.react: must be 18.3.1, the React @hubspot/ui-extensions 0.17 wants' },
+    ],
+    [
+      'a settings page without its entry point',
+      (root) => editJson<MetaJson>(root, SETTINGS_FILE, (json) => delete json.config.entrypoint),
+      { file: SETTINGS_FILE, message: 'config.entrypoint: Invalid input: expected string, received undefined' },
+    ],
+    [
       'another platform version',
       (root) => editJson<ProjectJson>(root, 'hsproject.json', (json) => (json.platformVersion = '2025.2')),
       { file: 'hsproject.json', message: 'platformVersion is "2025.2"; the project is written for "2026.03"' },
@@ -421,7 +479,8 @@ describe('configureHubSpotProject', () => {
       publicBaseUrl: 'https://crm.sunrisehomehealth.org',
     });
 
-    expect(result.changedFiles).toEqual([APP_FILE, WEBHOOKS_FILE]);
+    expect(result.changedFiles).toEqual([APP_FILE, WEBHOOKS_FILE, SERVER_FILE]);
+    expect(await readJson(dir, SERVER_FILE)).toEqual({ baseUrl: 'https://crm.sunrisehomehealth.org' });
     expect(await read(APP_FILE)).toBe(
       appBefore.replace('"https://referralynx.example.com"', '"https://crm.sunrisehomehealth.org"'),
     );

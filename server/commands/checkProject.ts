@@ -8,6 +8,8 @@ import {
   PLATFORM_VERSION,
   PROJECT_FILE,
   PROJECT_SRC_DIR,
+  SERVER_CONFIG_FILE,
+  serverConfigSchema,
   describeIssues,
   findMetaFiles,
   metaFileSchema,
@@ -52,6 +54,35 @@ const webhooksConfigSchema = z.object({
   subscriptions: z.record(z.string(), z.array(z.record(z.string(), z.unknown()))),
 });
 
+/**
+ * Where a card shows and on which records. A custom object made with the schemas API is named `p_<object name>`
+ * (the same in every portal); its type id (2-…) differs per portal, so it has no place in the checked-in project.
+ * https://developers.hubspot.com/docs/apps/developer-platform/add-features/ui-extensions/extension-points/app-cards/reference
+ */
+const cardConfigSchema = z.object({
+  name: z.string().min(1).max(200),
+  description: z.string().max(8192).optional(),
+  location: z.enum(['crm.record.tab', 'crm.record.sidebar', 'crm.preview']),
+  objectTypes: z
+    .array(
+      z
+        .string()
+        .regex(
+          /^(contacts|companies|deals|tickets|p_[a-z][a-z0-9_]*)$/,
+          'must be a standard object (contacts, companies, deals, tickets) or a custom object as p_<object name>, not a portal-specific type id',
+        ),
+    )
+    .min(1),
+  entrypoint: z.string(),
+});
+
+const settingsConfigSchema = z.object({ name: z.string().min(1).max(200).optional(), entrypoint: z.string() });
+
+/** What an extension folder's package.json must give HubSpot's build: the UI extensions SDK and React 18.3.1, its exact peer. */
+const extensionPackageSchema = z.object({
+  dependencies: z.object({ '@hubspot/ui-extensions': z.string(), react: z.literal('18.3.1', { error: 'must be 18.3.1, the React @hubspot/ui-extensions 0.17 wants' }) }),
+});
+
 interface LoadedMetaFile {
   /** Relative to the project root, for messages. */
   file: string;
@@ -62,8 +93,9 @@ interface LoadedMetaFile {
 
 /**
  * Checks the HubSpot project offline: what `hs project upload` would reject (file placement, top-level keys, uids,
- * missing entry points) and what Referralynx relies on (platform version, static-auth private app, the scopes in
- * src/hubspot/scopes.ts, one server origin for hubspot.fetch and webhooks). Returns every problem found; an empty
+ * missing entry points, cards' locations and object types) and what Referralynx relies on (platform version,
+ * static-auth private app, the scopes in src/hubspot/scopes.ts, one server origin for hubspot.fetch, the cards'
+ * server.json and webhooks, and each extension folder's package.json). Returns every problem found; an empty
  * list means the project is ready to upload.
  */
 export async function checkHubSpotProject(projectRoot: string): Promise<ProjectProblem[]> {
@@ -130,6 +162,12 @@ export async function checkHubSpotProject(projectRoot: string): Promise<ProjectP
   const fetchOrigins = app ? appProblems(app, report) : [];
   const webhooks = theOnly(byType.get('webhooks'));
   if (webhooks) webhooksProblems(webhooks, fetchOrigins, report);
+  const extensions = [...(byType.get('card') ?? []), ...(byType.get('settings') ?? [])];
+  for (const extension of extensions) extensionConfigProblems(extension, report);
+  for (const folder of new Set(extensions.map((extension) => path.posix.dirname(extension.srcPath)))) {
+    await extensionPackageProblems(projectRoot, path.posix.join(config.srcDir, folder, 'package.json'), report);
+  }
+  if (extensions.length > 0) await serverConfigProblems(projectRoot, path.posix.join(config.srcDir, SERVER_CONFIG_FILE), fetchOrigins, report);
   return problems;
 }
 
@@ -235,6 +273,48 @@ function webhooksProblems(webhooks: LoadedMetaFile, fetchOrigins: string[], repo
       webhooks.file,
       `config.settings.targetUrl is on ${url.origin} but the app's permittedUrls.fetch is ${fetchOrigins.join(', ')}: ` +
         'both must name the same server (run `referralynx hubspot-project --public-url`)',
+    );
+  }
+}
+
+function extensionConfigProblems(extension: LoadedMetaFile, report: Report): void {
+  const schema = extension.meta.type === 'card' ? cardConfigSchema : settingsConfigSchema;
+  const parsed = schema.safeParse(extension.meta.config);
+  if (!parsed.success) for (const issue of describeIssues(parsed.error)) report(extension.file, `config.${issue}`);
+}
+
+/** HubSpot builds each extension folder with its own package.json. */
+async function extensionPackageProblems(projectRoot: string, file: string, report: Report): Promise<void> {
+  const text = await fs.readFile(path.join(projectRoot, file), 'utf8').catch(() => undefined);
+  if (text === undefined) {
+    report(file, 'missing: HubSpot installs the extensions\' dependencies from it');
+    return;
+  }
+  const json = parseJson(text);
+  const parsed = json.ok ? extensionPackageSchema.safeParse(json.value) : undefined;
+  if (!json.ok) report(file, `not valid JSON: ${json.error}`);
+  else if (parsed && !parsed.success) for (const issue of describeIssues(parsed.error)) report(file, issue);
+}
+
+/** The origin the extensions call must be the one HubSpot lets them call. */
+async function serverConfigProblems(projectRoot: string, file: string, fetchOrigins: string[], report: Report): Promise<void> {
+  const text = await fs.readFile(path.join(projectRoot, file), 'utf8').catch(() => undefined);
+  if (text === undefined) {
+    report(file, 'missing: the cards read the server origin from it (run `referralynx hubspot-project --public-url`)');
+    return;
+  }
+  const json = parseJson(text);
+  const parsed = json.ok ? serverConfigSchema.safeParse(json.value) : undefined;
+  if (!parsed?.success) {
+    report(file, 'must be { "baseUrl": "<server origin>" } (run `referralynx hubspot-project --public-url`)');
+    return;
+  }
+  const { baseUrl } = parsed.data;
+  if (fetchOrigins.length > 0 && !fetchOrigins.includes(baseUrl)) {
+    report(
+      file,
+      `baseUrl "${baseUrl}" is not the app's permittedUrls.fetch (${fetchOrigins.join(', ')}): HubSpot would refuse every card request ` +
+        '(run `referralynx hubspot-project --public-url`)',
     );
   }
 }

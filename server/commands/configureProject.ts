@@ -3,6 +3,7 @@ import path from 'node:path';
 import {
   HUBSPOT_WEBHOOK_PATH,
   HubSpotProjectError,
+  SERVER_CONFIG_FILE,
   findMetaFiles,
   metaFileSchema,
   parseJson,
@@ -29,7 +30,8 @@ const CUSTOM_OBJECT_TYPE_ID = /^2-\d+$/;
 
 /**
  * Points the HubSpot project at the server before `hs project upload`: the app's permittedUrls.fetch (what cards may
- * call with hubspot.fetch) becomes the server's origin, and the webhooks' targetUrl its webhook route. Only files
+ * call with hubspot.fetch) and the cards' own server.json become the server's origin, and the webhooks' targetUrl
+ * its webhook route. Only files
  * whose content changes are written, so a second run with the same origin changes nothing.
  * https://developers.hubspot.com/docs/apps/developer-platform/build-apps/app-configuration
  * https://developers.hubspot.com/docs/apps/developer-platform/add-features/configure-webhooks
@@ -62,11 +64,17 @@ export async function configureHubSpotProject({
   if (referralObjectTypeId !== undefined) subscribeToReferralCreation(webhooks.meta, referralObjectTypeId);
 
   const changedFiles: string[] = [];
-  for (const feature of [app, webhooks]) {
-    const text = toJsonText(feature.meta);
-    if (text === feature.text) continue;
-    await writeFileAtomically(feature.absolutePath, text);
-    changedFiles.push(path.relative(projectDir, feature.absolutePath).split(path.sep).join('/'));
+  const write = async (absolutePath: string, before: string | undefined, after: string) => {
+    if (after === before) return;
+    await writeFileAtomically(absolutePath, after);
+    changedFiles.push(path.relative(projectDir, absolutePath).split(path.sep).join('/'));
+  };
+  for (const feature of [app, webhooks]) await write(feature.absolutePath, feature.text, toJsonText(feature.meta));
+  // The origin the cards call (hubspot-app/shared/api.ts reads it): the same as permittedUrls.fetch.
+  if (origin !== undefined) {
+    const serverConfig = path.join(srcDir, SERVER_CONFIG_FILE);
+    const before = await fs.readFile(serverConfig, 'utf8').catch(() => undefined);
+    await write(serverConfig, before, toJsonText({ baseUrl: origin }));
   }
   return { changedFiles };
 }

@@ -14,6 +14,12 @@ export const PLATFORM_VERSION = '2026.03';
 /** The server route HubSpot posts webhook events to (the webhooks component's settings.targetUrl). */
 export const HUBSPOT_WEBHOOK_PATH = '/webhooks/hubspot';
 const META_FILE_SUFFIX = '-hsmeta.json';
+/**
+ * The server origin the cards and the settings page call with hubspot.fetch, from the source directory: the one file
+ * of the extensions' code that names it (hubspot-app/shared/api.ts imports it), kept equal to permittedUrls.fetch.
+ */
+export const SERVER_CONFIG_FILE = 'shared/server.json';
+export const serverConfigSchema = z.strictObject({ baseUrl: z.string() });
 
 /** A problem with the project files or with what the user asked for: the CLI prints the message, no stack. */
 export class HubSpotProjectError extends Error {
