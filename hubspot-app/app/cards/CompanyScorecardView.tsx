@@ -59,7 +59,7 @@ export function CompanyScorecardView({ companyId, api }: Props) {
   const { state, reload, update } = useLoad(() => api.companyCard(companyId));
   if (state.status === 'loading') return <Loading label="Loading the referral scorecard" />;
   if (state.status === 'error') {
-    if (state.error.status === 404) return <Empty title="No referrals from this source yet">Referralynx shows this company's scorecard once it has sent a referral.</Empty>;
+    if (state.error.status === 404) return <Empty title="No referrals from this source yet">{"Referralynx shows this company's scorecard once it has sent a referral."}</Empty>;
     return <LoadError title="The referral scorecard could not be loaded" error={state.error} onRetry={reload} />;
   }
   return <Scorecard card={state.data} companyId={companyId} api={api} onChange={update} />;
@@ -102,7 +102,7 @@ function Scorecard({ card, companyId, api, onChange }: { card: CompanyCard; comp
         </Statistics>
       ) : (
         <Alert title="No scorecard yet" variant="info">
-          The scorecard is computed every hour; this source's referrals are listed below until then.
+          {"The scorecard is computed every hour; this source's referrals are listed below until then."}
         </Alert>
       )}
       {w ? (
