@@ -231,9 +231,8 @@ async function companyCard(deps: CardRouteDependencies, request: CardRequest, co
   const calendar = calendarOf(tenant);
   const today = calendar.localDate(now);
   const months = monthsEnding(today, timeZone);
-  const [saved, monthly, recent, tasks, summaries, lastCheckInAt, companyPilots] = await Promise.all([
+  const [saved, recent, tasks, summaries, lastCheckInAt, companyPilots] = await Promise.all([
     scorecards.scorecard(pool, tenantId, 'companies', companyId),
-    scorecards.monthlyCounts(pool, tenantId, 'companies', companyId, months),
     scorecards.recentReferrals(pool, tenantId, 'companies', companyId, timeZone, CARD_LIMITS.recentReferrals + 1),
     followUps.openTasksOfCompany(pool, tenantId, companyId, CARD_LIMITS.openTasks + 1),
     partnerSummaries.ofCompany(pool, tenantId, companyId, CARD_LIMITS.partnerSummaries + 1),
@@ -243,17 +242,21 @@ async function companyCard(deps: CardRouteDependencies, request: CardRequest, co
   // A company is a referral source of this portal when it has a scorecard or a referral (ScorecardStore.knowsSource);
   // any other, of another portal or none, is not found, and nothing else read is said.
   if (!saved && recent.length === 0) throw notFound('referral source');
-  const scorecard = saved ? (saved.metrics as Scorecard) : null;
+  const stored = saved ? (saved.metrics as Scorecard) : null;
+  // The months are kept with the scorecard (ScorecardCounts.monthly), and given once, apart; counted now for a source
+  // without a scorecard yet (or one computed before the months were kept).
+  const { monthly: kept, ...scorecard } = stored ?? {};
+  const monthly = kept ?? (await scorecards.monthlyCounts(pool, tenantId, 'companies', companyId, months));
   const everyDays = tenant.settings.followUps.checkIn;
   // HubSpot shows the date the account rules last wrote; a check-in logged since then moves it at their next hourly
   // run, and the card shows the moved date already.
-  const sinceCheckIn = lastCheckInAt ? checkInDueDay({ tier: scorecard?.tier, lastActivityAt: lastCheckInAt }, tenant.settings.followUps, calendar, now) : undefined;
+  const sinceCheckIn = lastCheckInAt ? checkInDueDay({ tier: stored?.tier, lastActivityAt: lastCheckInAt }, tenant.settings.followUps, calendar, now) : undefined;
   return {
     companyId,
     timeZone,
     today,
-    scorecard: scorecard && saved ? { ...scorecard, computedAt: saved.computedAt.toISOString() } : null,
-    nonAdmitReasons: Object.fromEntries(WINDOWS.map((days) => [days, nonAdmitBreakdown(scorecard?.windows[days].nonAdmitReasons ?? {})])),
+    scorecard: stored && saved ? { ...scorecard, computedAt: saved.computedAt.toISOString() } : null,
+    nonAdmitReasons: Object.fromEntries(WINDOWS.map((days) => [days, nonAdmitBreakdown(stored?.windows[days].nonAdmitReasons ?? {})])),
     monthly: monthlySeries(monthly, months),
     recentReferrals: capped(recent.map(toReferralLine), CARD_LIMITS.recentReferrals),
     openTasks: capped(tasks.map(toTaskLine), CARD_LIMITS.openTasks),
