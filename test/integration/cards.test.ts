@@ -390,6 +390,19 @@ describe('GET /cards/company/:companyId', () => {
     expect(body.partnerSummaries).toEqual({ items: [], truncated: false });
   });
 
+  it("moves a referral's open tasks with its attribution: R4 mapped to another source takes its alert and escalation along", async () => {
+    const syncStore = new SyncStore();
+    const decision = (await syncStore.decisions(harness.db.pool, portal(), ['R4'])).get('R4');
+    expect(decision?.companyId).toBe(mercy);
+    const rules = async (companyId: string) => (await new FollowUpStore().openTasksOfCompany(harness.db.pool, portal(), companyId, 26)).map((t) => t.rule);
+    await syncStore.saveDecisions(harness.db.pool, portal(), [{ ...decision!, companyId: '7008' }]);
+    expect(await rules('7008')).toEqual(['new_referral', 'stalled_referral']);
+    expect((await card(`/company/${mercy}`)).body.openTasks.items.map((t: AnyBody) => t.rule)).toEqual(['start_of_care']);
+    await syncStore.saveDecisions(harness.db.pool, portal(), [decision!]);
+    expect(await rules('7008')).toEqual([]);
+    expect(await rules(mercy)).toEqual(['new_referral', 'stalled_referral', 'start_of_care']);
+  });
+
   it('caps a busy source at its 10 latest referrals and says so; a source without a scorecard yet has none', async () => {
     const { status, body } = await card('/company/busy-source');
     expect(status).toBe(200);
