@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { countingPointText } from '../../src/domain/commissionPlan';
-import { formatCents } from '../../src/domain/commissions';
+import { formatCents, PERIOD } from '../../src/domain/commissions';
 import { CommissionStore } from '../../src/store/commissionStore';
 import type { Pool } from '../../src/store/postgres';
 import { SyncQueue } from '../../src/store/syncQueue';
@@ -117,7 +117,7 @@ export async function commissionStatement(
   tenant: Tenant,
   options: { period: string; payee?: string; format: StatementFormat; out?: string; names?: ReadonlyMap<string, string>; now: Date },
 ): Promise<void> {
-  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(options.period)) throw new StartupError(`A period is a month as YYYY-MM (e.g. 2026-10), not "${options.period}".`);
+  if (!PERIOD.test(options.period)) throw new StartupError(`A period is a month as YYYY-MM (e.g. 2026-10), not "${options.period}".`);
   if (options.format === 'pdf' && !options.out) throw new StartupError('Say where to write the PDF: --out statement.pdf.');
   const { closed, lines } = await store.periodLines(pool, tenant.tenantId, options.period, options.payee);
   const statement = toStatement(options.period, closed, lines, options.names ?? new Map());

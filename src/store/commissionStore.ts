@@ -21,8 +21,6 @@ export interface StoredCase {
   /** The owner the attribution chain chose, and how (the marketer mapping among others). */
   ownerId?: string;
   ownerMethod?: string;
-  /** The matched company's name as the CRM knows it. */
-  sourceName?: string;
 }
 
 const namedLine = (row: { line: CommissionLine; referral_name: string }): NamedCommissionLine => ({ ...row.line, referralName: row.referral_name });
@@ -95,10 +93,9 @@ export class CommissionStore {
       contact_owner: string | null;
       owner_id: string | null;
       owner_method: string | null;
-      source_name: string | null;
     }>(
       `SELECT r.state AS referral, a.state AS admission, cm.owner_id AS company_owner, km.owner_id AS contact_owner,
-              d.owner_id, d.owner_method, cm.display_name AS source_name
+              d.owner_id, d.owner_method
        FROM referrals r
        LEFT JOIN admissions a ON a.tenant_id = r.tenant_id AND a.admission_key = r.admission_key
        LEFT JOIN attribution_decisions d ON d.tenant_id = r.tenant_id AND d.referral_key = r.referral_key
@@ -115,7 +112,6 @@ export class CommissionStore {
       ...(row.contact_owner ? { contactOwnerId: row.contact_owner } : {}),
       ...(row.owner_id ? { ownerId: row.owner_id } : {}),
       ...(row.owner_method ? { ownerMethod: row.owner_method } : {}),
-      ...(row.source_name ? { sourceName: row.source_name } : {}),
     }));
   }
 
@@ -170,12 +166,6 @@ export class CommissionStore {
     return { closed: closed.length > 0, lines: rows.map(namedLine) };
   }
 
-  /** The earliest period with an open line, if any. */
-  async firstOpenLinePeriod(queryable: Queryable, tenantId: TenantId): Promise<string | undefined> {
-    const { rows } = await queryable.query<{ period: string | null }>('SELECT min(period) AS period FROM commission_lines WHERE tenant_id = $1', [tenantId]);
-    return rows[0]?.period ?? undefined;
-  }
-
   /**
    * Saves where each referral stands and its admission's commission properties; returns the admissions whose
    * properties differ from those last computed (to be written to HubSpot).
@@ -216,13 +206,6 @@ export class CommissionStore {
       [tenantId, admissionKeys],
     );
     return new Map(rows.map((row) => [row.admission_key, row.properties]));
-  }
-
-  async outcomes(queryable: Queryable, tenantId: TenantId): Promise<CommissionOutcome[]> {
-    const { rows } = await queryable.query<{ outcome: CommissionOutcome }>('SELECT outcome FROM commission_outcomes WHERE tenant_id = $1 ORDER BY referral_key', [
-      tenantId,
-    ]);
-    return rows.map((row) => row.outcome);
   }
 
   // -------------------------------------------------------------------------------------------------------------

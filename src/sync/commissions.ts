@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { checkCommissionPlan, payeeRosterSchema, type PayeeRoster, type PlanProblem } from '../domain/commissionPlan';
-import { computeCommissions, type CommissionCase, type CommissionLine, type CommissionOutcome } from '../domain/commissions';
+import { computeCommissions, formatCents, nextPeriod, PERIOD, type CommissionCase, type CommissionLine, type CommissionOutcome } from '../domain/commissions';
 import { CommissionStore, type NamedCommissionLine, type StoredCase } from '../store/commissionStore';
 import { inTransaction, type Pool, type PoolClient } from '../store/postgres';
 import type { SyncQueue } from '../store/syncQueue';
@@ -37,7 +37,7 @@ export const COMMISSION_PROPERTIES = [
 const REASON_MAX = 1000;
 
 /** "125.00", "-12.50": dollars with two decimals, as a currency property and a CSV take them. */
-export const dollars = (cents: number) => `${cents < 0 ? '-' : ''}${Math.floor(Math.abs(cents) / 100)}.${String(Math.abs(cents) % 100).padStart(2, '0')}`;
+export const dollars = (cents: number) => formatCents(cents).replace(/[$,]/g, '');
 
 /**
  * An admission's commission properties from where its referral stands and the run's lines. Amount is what the
@@ -220,8 +220,6 @@ export async function saveRoster(pool: Pool, tenant: Tenant, input: unknown): Pr
   });
 }
 
-const PERIOD = /^\d{4}-(0[1-9]|1[0-2])$/;
-const nextPeriod = (period: string) => DateTime.fromISO(`${period}-01`, { zone: 'utc' }).plus({ months: 1 }).toFormat('yyyy-MM');
 
 export interface ClosedSummary {
   period: string;
