@@ -197,12 +197,13 @@ export class CommissionStore {
     return rows.map((row) => row.admission_key);
   }
 
-  /** The commission properties last computed for these admissions. */
+  /** The commission properties last computed for these admissions (of the first referral by key, should two name one). */
   async admissionProperties(queryable: Queryable, tenantId: TenantId, admissionKeys: readonly string[]): Promise<Map<string, Record<string, string>>> {
     if (admissionKeys.length === 0) return new Map();
     const { rows } = await queryable.query<{ admission_key: string; properties: Record<string, string> }>(
-      `SELECT admission_key, properties FROM commission_outcomes
-       WHERE tenant_id = $1 AND admission_key = ANY($2::text[]) AND properties IS NOT NULL`,
+      `SELECT DISTINCT ON (admission_key) admission_key, properties FROM commission_outcomes
+       WHERE tenant_id = $1 AND admission_key = ANY($2::text[]) AND properties IS NOT NULL
+       ORDER BY admission_key, referral_key`,
       [tenantId, admissionKeys],
     );
     return new Map(rows.map((row) => [row.admission_key, row.properties]));

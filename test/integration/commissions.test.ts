@@ -10,7 +10,7 @@ import { EhrStore } from '../../src/store/ehrStore';
 import { migrate } from '../../src/store/migrate';
 import { SyncQueue } from '../../src/store/syncQueue';
 import { TenantRepository, type Tenant } from '../../src/store/tenants';
-import { CommissionRefusal, closePeriod, recomputeCommissions, savePlan, saveRoster } from '../../src/sync/commissions';
+import { CommissionRefusal, closePeriod, recomputeCommissions, recomputeCommissionsIfChanged, savePlan, saveRoster } from '../../src/sync/commissions';
 import { renderStatementPdf, statementCsv, statementJson, toStatement } from '../../src/sync/commissionStatement';
 import { syncUntilIdle, syncTarget, type SyncTarget } from '../../src/sync/syncOnce';
 import { runCli } from '../support/cli';
@@ -199,6 +199,8 @@ describe('commissions on Admission records', () => {
     expect(again?.queued).toBe(0);
     expect(await sync()).toEqual({ taken: 0, written: 0, unchanged: 0, failed: 0 });
     expect(harness.sandbox.stats().writes).toBe(0);
+    // The server's minute cron: nothing the engine reads changed since, so it does not even compute.
+    expect(await recomputeCommissionsIfChanged(harness.db.pool, queue, tenant, new Date('2026-11-10T17:01:00Z'))).toBeUndefined();
   });
 });
 
@@ -222,7 +224,8 @@ describe('closing a month', () => {
 
     // A2 hospitalized 11-03, 14 days after it counted (10-20): within the 30-day window, known in November.
     await push([{ kind: 'admission.discharged', occurredAt: '2026-11-03T16:00:00Z', patient: { id: 'p2' }, admissionKey: 'A2', dischargeDate: '2026-11-03', reason: 'hospitalized' }]);
-    const run = await recomputeCommissions(harness.db.pool, queue, tenant, new Date('2026-11-20T17:00:00Z'));
+    // The discharge changed an admission: the cron's check computes again.
+    const run = await recomputeCommissionsIfChanged(harness.db.pool, queue, tenant, new Date('2026-11-20T17:00:00Z'));
     expect(run?.byStatus.clawed_back).toBe(1);
     expect(run?.lines.map((l) => [l.period, l.payeeOwnerId, l.kind, l.amountCents])).toEqual([['2026-11', MARIA, 'clawback', -12000]]);
     expect(run?.lines[0]?.explanation).toBe(
@@ -283,5 +286,23 @@ describe('statements', () => {
     expect(text.match(/\/Type \/Page\b/g)).toHaveLength(2);
     const one = await renderStatementPdf({ statement: toStatement('2026-10', true, (await store.periodLines(harness.db.pool, tenant.tenantId, '2026-10', JAMES)).lines, names), preparedAt: new Date(), timeZone: ZONE });
     expect(one.toString('latin1').match(/\/Type \/Page\b/g)).toHaveLength(1);
+  });
+});
+
+describe('a new version of the plan', () => {
+  it('is saved as version 2 and applies from its start: months already counted keep their terms', async () => {
+    const raised = { ...plan, version: 7, effectiveFrom: '2026-12-01', lines: { ...plan.lines, home_health: { amountCents: 20000 } } };
+    // The file's version number is not the store's: saving adds the next one.
+    expect(await savePlan(harness.db.pool, tenant, raised)).toEqual({ planId: 'liaisons', version: 2 });
+    expect((await store.planVersions(harness.db.pool, tenant.tenantId)).map((v) => [v.version, v.effectiveFrom, v.lines.home_health?.amountCents])).toEqual([
+      [1, '2026-01-01', 10000],
+      [2, '2026-12-01', 20000],
+    ]);
+    const before = await store.periodLines(harness.db.pool, tenant.tenantId, '2026-10');
+    const run = await recomputeCommissions(harness.db.pool, queue, tenant, new Date('2026-12-02T17:00:00Z'));
+    // Nothing counted in December: the same November clawback, nothing to write.
+    expect(run?.lines.map((l) => [l.period, l.amountCents, l.planVersion])).toEqual([['2026-11', -12000, 1]]);
+    expect(run?.queued).toBe(0);
+    expect(await store.periodLines(harness.db.pool, tenant.tenantId, '2026-10')).toEqual(before);
   });
 });

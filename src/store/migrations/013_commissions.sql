@@ -74,7 +74,8 @@ CREATE TABLE commission_outcomes (
   computed_at    timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (tenant_id, referral_key)
 );
-CREATE UNIQUE INDEX commission_outcomes_admission ON commission_outcomes (tenant_id, admission_key) WHERE admission_key IS NOT NULL;
+-- Not unique: two referrals the EHR linked to one admission must not stop a run (the admission sync takes the first).
+CREATE INDEX commission_outcomes_admission ON commission_outcomes (tenant_id, admission_key) WHERE admission_key IS NOT NULL;
 
 -- When the tenant's commissions were last computed, and from data changed up to when: the cron computes again only
 -- when referrals, admissions, attribution, the plan or the roster changed since.
