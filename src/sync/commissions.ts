@@ -15,8 +15,8 @@ import { referralNameOf } from './records';
  * HubSpot gets them only when they changed, 100 records per call).
  *
  * A run is cheap to repeat and runs under the tenant's advisory lock, so one process does it at a time: after
- * referrals, admissions or their owners change (the server's cron looks every minute), nightly (date-based
- * counting points and clawback windows move with the calendar), and on `referralynx commissions run`.
+ * referrals, admissions, their owners, the plan or the roster change, and once a day (the server looks every minute:
+ * recomputeCommissionsIfChanged), and on `referralynx commissions run`.
  */
 
 const store = new CommissionStore();
@@ -154,12 +154,15 @@ export async function recomputeCommissions(pool: Pool, queue: SyncQueue, tenant:
 }
 
 /**
- * The cron's check, every minute: computes again only when something the engine reads changed since the last run
- * (or nothing was ever computed). Returns the run, or undefined when there was nothing to do or another process is on it.
+ * The server's check, every minute: computes again when something the engine reads changed since the last run, when
+ * the last run was on an earlier local day (date-based counting points and clawback windows move with the calendar:
+ * the day's first minute does it, and a day missed while the server was down is made up at start), or when nothing
+ * was ever computed. Returns the run, or undefined when there was nothing to do or another process is on it.
  */
 export async function recomputeCommissionsIfChanged(pool: Pool, queue: SyncQueue, tenant: Tenant, now: Date): Promise<CommissionRunSummary | undefined> {
   const last = await store.lastRun(pool, tenant.tenantId);
-  if (last && (await store.latestChange(pool, tenant.tenantId)) <= last.watermark) return undefined;
+  const day = (at: Date) => DateTime.fromJSDate(at, { zone: tenant.settings.timeZone }).toISODate();
+  if (last && day(last.ranAt) === day(now) && (await store.latestChange(pool, tenant.tenantId)) <= last.watermark) return undefined;
   return recomputeCommissions(pool, queue, tenant, now);
 }
 

@@ -199,8 +199,11 @@ describe('commissions on Admission records', () => {
     expect(again?.queued).toBe(0);
     expect(await sync()).toEqual({ taken: 0, written: 0, unchanged: 0, failed: 0 });
     expect(harness.sandbox.stats().writes).toBe(0);
-    // The server's minute cron: nothing the engine reads changed since, so it does not even compute.
+    // The server's minute cron: nothing the engine reads changed since, so it does not even compute...
     expect(await recomputeCommissionsIfChanged(harness.db.pool, queue, tenant, new Date('2026-11-10T17:01:00Z'))).toBeUndefined();
+    // ...until the agency's next day (midnight in New York is 05:00 UTC), when the calendar alone may change things.
+    expect(await recomputeCommissionsIfChanged(harness.db.pool, queue, tenant, new Date('2026-11-11T04:59:00Z'))).toBeUndefined();
+    expect(await recomputeCommissionsIfChanged(harness.db.pool, queue, tenant, new Date('2026-11-11T05:00:00Z'))).toMatchObject({ queued: 0 });
   });
 });
 
@@ -224,7 +227,7 @@ describe('closing a month', () => {
 
     // A2 hospitalized 11-03, 14 days after it counted (10-20): within the 30-day window, known in November.
     await push([{ kind: 'admission.discharged', occurredAt: '2026-11-03T16:00:00Z', patient: { id: 'p2' }, admissionKey: 'A2', dischargeDate: '2026-11-03', reason: 'hospitalized' }]);
-    // The discharge changed an admission: the cron's check computes again.
+    // A changed admission (and a later day): the cron's check computes again.
     const run = await recomputeCommissionsIfChanged(harness.db.pool, queue, tenant, new Date('2026-11-20T17:00:00Z'));
     expect(run?.byStatus.clawed_back).toBe(1);
     expect(run?.lines.map((l) => [l.period, l.payeeOwnerId, l.kind, l.amountCents])).toEqual([['2026-11', MARIA, 'clawback', -12000]]);
