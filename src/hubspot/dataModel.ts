@@ -88,12 +88,9 @@ const choice = (
  * https://developers.hubspot.com/docs/api-reference/latest/crm/properties/create-property). Its value is an owner id.
  */
 const owner = (name: string, label: string, description: string): PropertyDefinition => ({
-  name,
-  label,
-  description,
+  ...text(name, label, description),
   type: 'enumeration',
   fieldType: 'select',
-  groupName: PROPERTY_GROUP.name,
   externalOptions: true,
   referencedObjectType: 'OWNER',
 });
