@@ -134,9 +134,10 @@ async function loadCardData(pool: Pool): Promise<void> {
      FROM referral_facts WHERE tenant_id = $1`,
     `INSERT INTO source_matches (tenant_id, object_type, source_ref, display_name, hubspot_id, method, reason)
      SELECT DISTINCT tenant_id, 'companies', 'npi:' || company_id, 'Source ' || company_id, company_id, 'npi', 'bench' FROM referral_facts WHERE tenant_id = $1`,
-    `INSERT INTO follow_up_tasks (tenant_id, task_key, rule, referral_key, owner_role, owner_id, task_type, priority, subject, body, due_at,
+    // A referral's task carries its source's company, as FollowUpStore.decide keeps it from the attribution.
+    `INSERT INTO follow_up_tasks (tenant_id, task_key, rule, referral_key, company_id, owner_role, owner_id, task_type, priority, subject, body, due_at,
        with_company, with_contact, hubspot_id, written_at, status, completed_at)
-     SELECT f.tenant_id, r.rule || ':' || f.referral_key, r.rule, f.referral_key, 'liaison', '71000101', 'CALL', 'HIGH',
+     SELECT f.tenant_id, r.rule || ':' || f.referral_key, r.rule, f.referral_key, f.company_id, 'liaison', '71000101', 'CALL', 'HIGH',
             'Call Source ' || f.company_id || ' about the referral of ' || to_char(f.received_at, 'FMMonth FMDD'),
             'Call the referring contact today.' || chr(10) || chr(10) || 'Message for the source:' || chr(10) || '"Thank you for your referral."',
             f.received_at + interval '1 day', true, true, (8000000000 + substr(f.referral_key, 2)::bigint)::text, f.received_at,

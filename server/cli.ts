@@ -16,6 +16,17 @@ import { checkHubSpotProject } from './commands/checkProject';
 import { configureHubSpotProject } from './commands/configureProject';
 import { followUpsReport } from './commands/followUpCommands';
 import { pilotsList, pilotsSave } from './commands/pilotCommands';
+import {
+  commissionClose,
+  commissionPayeesSet,
+  commissionPayeesShow,
+  commissionPlanList,
+  commissionPlanSave,
+  commissionRun,
+  commissionStatement,
+  type StatementFormat,
+} from './commands/commissionCommands';
+import { listOwners } from '../src/hubspot/api';
 import { summariesList, summariesPdf } from './commands/summaryCommands';
 import { followUpRuleLabel } from '../src/domain/followUps';
 import { FollowUpStore } from '../src/store/followUpStore';
@@ -23,7 +34,10 @@ import { HubSpotProjectError } from './commands/hubspotProject';
 import { startSandbox } from './sandbox';
 import { StartupError, initAppServices, initDatabase, type AppServices } from './services';
 import { printStatus, sourcesExplain, sourcesMap, sourcesUnmatched, syncBackfill, syncRetry } from './commands/syncCommands';
-import { replayDemo } from './demo';
+import { replayDemo, seedDemoCommissions } from './demo';
+import { recomputeCommissions } from '../src/sync/commissions';
+import { SyncQueue } from '../src/store/syncQueue';
+import { formatCents } from '../src/domain/commissions';
 import { describeHubSpot, describeProvisioning, listen, provision, startFeeds, startSync } from './start';
 
 const version = packageVersion();
@@ -85,6 +99,17 @@ async function startCommand(config: AppConfig): Promise<void> {
         `  Follow-ups  ${total} tasks in HubSpot for the liaisons and intake` +
           (total > 0 ? `: ${[...tasks].map(([rule, n]) => `${n} ${followUpRuleLabel(rule).toLowerCase()}`).join(', ')}` : ''),
       );
+      // The demo's commission plan, computed now (the server does it when referrals change) and written with the admissions.
+      await seedDemoCommissions(services);
+      const paid = await recomputeCommissions(services.pool, new SyncQueue(services.pool), services.tenant, new Date());
+      await sync.drain();
+      if (paid?.planned) {
+        const total = paid.lines.reduce((sum, line) => sum + line.amountCents, 0);
+        say(
+          `  Commissions ${paid.byStatus.earned} earned, ${paid.byStatus.clawed_back} clawed back, ${paid.byStatus.ineligible} ineligible, ` +
+            `${paid.byStatus.not_yet_eligible} not yet eligible; ${formatCents(total)} in the open months (referralynx commissions statement --period YYYY-MM)`,
+        );
+      }
     } else if (demo === 'on' && mllpPort === 'off') {
       say('  Demo        not replayed: it needs the MLLP listener (REFERRALYNX_MLLP_PORT is off)');
     }
@@ -512,6 +537,68 @@ export function buildProgram(run: Runner, runWithoutConfig: (work: () => Promise
         if (action === 'save' && file) return withTenant(config, options.portal, ({ pool, tenant }) => pilotsSave(say, pool, tenant, file));
         return Promise.reject(new StartupError('pilots takes list, or save <file.json>.'));
       }),
+    );
+  const commissions = program
+    .command('commissions')
+    .description('commission plans, the payee roster, runs, closing a month and statements (see the README, Commissions)');
+  commissions
+    .command('plan')
+    .description('save the plan from a JSON or YAML file as its next version (refused with every reason when it breaks the rules), or list its versions')
+    .argument('<action>', 'save or list')
+    .argument('[file]', 'save: the plan as JSON or YAML')
+    .option('--json', 'list: print JSON')
+    .addOption(portalOption())
+    .action((action: string, file: string | undefined, options: { portal?: number; json?: boolean }) =>
+      run((config) => {
+        if (action === 'list') return withTenant(config, options.portal, ({ pool, tenant }) => commissionPlanList(say, pool, tenant, Boolean(options.json)));
+        if (action === 'save' && file) return withTenant(config, options.portal, ({ pool, tenant }) => commissionPlanSave(say, pool, tenant, file));
+        return Promise.reject(new StartupError('commissions plan takes save <file.json|yaml>, or list.'));
+      }),
+    );
+  commissions
+    .command('payees')
+    .description('the HubSpot owners who are employees (may be paid) and who decide admission (never paid): set from a file, or show')
+    .argument('<action>', 'set or show')
+    .argument('[file]', 'set: {"employees": [owner ids], "admissionDeciders": [owner ids]} as JSON or YAML')
+    .addOption(portalOption())
+    .action((action: string, file: string | undefined, options: { portal?: number }) =>
+      run((config) => {
+        if (action === 'show') return withTenant(config, options.portal, ({ pool, tenant }) => commissionPayeesShow(say, pool, tenant));
+        if (action === 'set' && file) return withTenant(config, options.portal, ({ pool, tenant }) => commissionPayeesSet(say, pool, tenant, file));
+        return Promise.reject(new StartupError('commissions payees takes set <file>, or show.'));
+      }),
+    );
+  commissions
+    .command('run')
+    .description('compute commissions now (the server does it when referrals change, and nightly)')
+    .addOption(portalOption())
+    .action((options: { portal?: number }) => run((config) => withTenant(config, options.portal, ({ pool, tenant }) => commissionRun(say, pool, tenant, new Date()))));
+  commissions
+    .command('close')
+    .description('close a month that is over: its lines are issued and never change')
+    .requiredOption('--period <YYYY-MM>', 'the month to close')
+    .addOption(portalOption())
+    .action((options: { portal?: number; period: string }) =>
+      run((config) => withTenant(config, options.portal, ({ pool, tenant }) => commissionClose(say, pool, tenant, options.period, new Date()))),
+    );
+  commissions
+    .command('statement')
+    .description("a month's commission statement per payee: every line explained")
+    .requiredOption('--period <YYYY-MM>', 'the month')
+    .option('--payee <owner>', 'one payee (HubSpot owner id)')
+    .addOption(new Option('--format <format>', 'json, csv or pdf').choices(['json', 'csv', 'pdf']).default('json'))
+    .option('--out <file>', 'write to this file (a PDF must be written to one)')
+    .addOption(portalOption())
+    .action((options: { portal?: number; period: string; payee?: string; format: StatementFormat; out?: string }) =>
+      run((config) =>
+        // With HubSpot: the payees' names come from its owners.
+        withServices(config, async (services) => {
+          const owners = await listOwners(services.hubspot);
+          const names = new Map(owners.map((o) => [o.id, [o.firstName, o.lastName].filter(Boolean).join(' ') || o.email || `Owner ${o.id}`]));
+          const tenant = (await services.tenants.find(services.tenant.tenantId)) ?? services.tenant;
+          await commissionStatement(say, services.pool, tenant, { ...options, names, now: new Date() });
+        }),
+      ),
     );
   program
     .command('sync')

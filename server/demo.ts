@@ -6,6 +6,9 @@ import { DateTime } from 'luxon';
 import { generateDemoAgency, type DemoAgency } from '../src/demo/agency';
 import { agencyCsvExport, agencyHl7Feed } from '../src/demo/emit';
 import { batchCreate, findByPropertyValues } from '../src/hubspot/api';
+import { demoCommissionPlan, demoPayeeRoster } from '../src/demo/commissions';
+import { CommissionStore } from '../src/store/commissionStore';
+import { savePlan, saveRoster } from '../src/sync/commissions';
 import type { HubSpot } from '../src/hubspot/client';
 import type { AppServices } from './services';
 
@@ -112,4 +115,14 @@ async function mapDemoLiaisons(services: AppServices): Promise<void> {
     followUps: { ...services.tenant.settings.followUps, intakeOwner: 'dana.whitfield@sunrise-care.example' },
   });
   services.tenant.settings = settings;
+}
+
+/**
+ * The demo tenant's commission plan and roster (src/demo/commissions.ts), so the demo admissions carry commission
+ * properties. A plan the administrator saved is kept.
+ */
+export async function seedDemoCommissions(services: AppServices): Promise<void> {
+  if (!services.sandbox || (await new CommissionStore().planVersions(services.pool, services.tenant.tenantId)).length > 0) return;
+  await saveRoster(services.pool, services.tenant, demoPayeeRoster);
+  await savePlan(services.pool, services.tenant, demoCommissionPlan);
 }

@@ -14,6 +14,7 @@ import { reconcileTasks, sweepAccountFollowUps, sweepFollowUps } from '../src/sy
 import { PARTNER_SUMMARY_PATH, preparePartnerSummaries } from '../src/sync/partnerSummaries';
 import { reviewPilots } from '../src/sync/pilots';
 import { recomputeScorecards } from '../src/sync/scorecards';
+import { recomputeCommissionsIfChanged } from '../src/sync/commissions';
 import { PartnerSummaryStore } from '../src/store/partnerSummaryStore';
 import { recentTenants } from '../src/store/tenants';
 import { hubspotEventEffects } from '../src/sync/hubspotEvents';
@@ -280,6 +281,13 @@ export async function startSync(services: AppServices): Promise<RunningSync> {
     cron.schedule('30 2 * * *', () => {
       void (async () => recomputeScorecards(services.pool, queue, (await current()).tenant, new Date()))().catch((error: unknown) =>
         services.logger.error({ error: describeErrorSafely(error) }, 'nightly scorecard recompute failed'),
+      );
+    }),
+    // Commissions, when referrals, admissions, owners, the plan or the roster changed since the last run, and on each
+    // new local day (date-based counting points and clawback windows move with the calendar): looked at every minute.
+    cron.schedule('* * * * *', () => {
+      void (async () => recomputeCommissionsIfChanged(services.pool, queue, (await current()).tenant, new Date()))().catch((error: unknown) =>
+        services.logger.error({ error: describeErrorSafely(error) }, 'commission run failed'),
       );
     }),
     // Tasks completed or deleted in HubSpot that no webhook told us about: every 15 minutes.

@@ -2,9 +2,10 @@ import express, { type Request, type RequestHandler, type Response, type Router 
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import type { Clock } from '../../src/clock';
-import { lastMonths, laterDay, monthlySeries, nonAdmitBreakdown, statusHistory, toReferralLine, type LocalMonth } from '../../src/domain/cards';
+import { lastMonths, laterDay, monthlySeries, nonAdmitBreakdown, statusHistory, toPilotLine, toReferralLine, type LocalMonth } from '../../src/domain/cards';
 import { checkInDueDay, closeTheLoopMessage, followUpRuleLabel, messageForSource } from '../../src/domain/followUps';
 import { partnerSummaryText, periodContaining, periodTitle, summarizePartner } from '../../src/domain/partnerSummary';
+import { pilotProgress, pilotSchema, type PilotDefinition } from '../../src/domain/pilots';
 import { nonAdmitWords } from '../../src/domain/plainWords';
 import { hoursToStartOfCare } from '../../src/domain/referralLifecycle';
 import { WINDOWS, type Scorecard } from '../../src/domain/scorecard';
@@ -16,6 +17,7 @@ import { verifyHubSpotRequest } from '../../src/hubspot/signature';
 import { EhrStore } from '../../src/store/ehrStore';
 import { FollowUpStore, type FollowUpTask } from '../../src/store/followUpStore';
 import { PartnerSummaryStore } from '../../src/store/partnerSummaryStore';
+import { PilotStore, type Pilot } from '../../src/store/pilotStore';
 import type { Pool } from '../../src/store/postgres';
 import { ScorecardStore } from '../../src/store/scorecardStore';
 import { SyncStore } from '../../src/store/syncStore';
@@ -65,7 +67,7 @@ export const CARD_TENANT_MAX_AGE_MS = 5_000;
 /** HubSpot's limit on a hubspot.fetch response. */
 const CARD_RESPONSE_LIMIT_BYTES = 1024 * 1024;
 /** The caps of the lists the cards show. */
-const CARD_LIMITS = { recentReferrals: 10, openTasks: 25, partnerSummaries: 3, statusHistory: 50 } as const;
+const CARD_LIMITS = { recentReferrals: 10, openTasks: 25, partnerSummaries: 3, statusHistory: 50, pilots: 10 } as const;
 
 /** What hubspot.fetch adds to the URL; the other parameters (userEmail, appId) are not used. */
 const signedQuery = z
@@ -82,6 +84,10 @@ const checkInBody = z
   .object({ note: z.string().trim().max(500, 'a note is at most 500 characters').optional() })
   .strict();
 const noBody = z.object({}).strict();
+/** A pilot as the card's form sends it: the company is the one in the path. */
+const pilotBody = z.object({}).loose();
+/** A pilot id in a path. */
+const PILOT_ID = /^\d{1,15}$/;
 
 interface CardRequest {
   tenant: Tenant;
@@ -96,6 +102,7 @@ const notFound = (what: string) => new HttpError(404, 'not_found', `No ${what} w
 
 const followUps = new FollowUpStore();
 const partnerSummaries = new PartnerSummaryStore();
+const pilots = new PilotStore();
 const scorecards = new ScorecardStore();
 const syncStore = new SyncStore();
 
@@ -139,6 +146,18 @@ export function cardRoutes(deps: CardRouteDependencies): Router {
   router.post(
     '/company/:companyId/partner-update',
     signed((request, params) => partnerUpdate(deps, request, recordId(params, 'companyId', 'referral source'))),
+  );
+  router.post(
+    '/company/:companyId/pilots',
+    signed((request, params) => savePilot(deps, request, recordId(params, 'companyId', 'referral source'))),
+  );
+  router.put(
+    '/company/:companyId/pilots/:pilotId',
+    signed((request, params) => {
+      const pilotId = params.pilotId ?? '';
+      if (!PILOT_ID.test(pilotId)) throw notFound('pilot');
+      return savePilot(deps, request, recordId(params, 'companyId', 'referral source'), Number(pilotId));
+    }),
   );
   router.put(
     '/settings',
@@ -231,28 +250,32 @@ async function companyCard(deps: CardRouteDependencies, request: CardRequest, co
   const calendar = calendarOf(tenant);
   const today = calendar.localDate(now);
   const months = monthsEnding(today, timeZone);
-  const [saved, monthly, recent, tasks, summaries, lastCheckInAt] = await Promise.all([
+  const [saved, recent, tasks, summaries, lastCheckInAt, companyPilots] = await Promise.all([
     scorecards.scorecard(pool, tenantId, 'companies', companyId),
-    scorecards.monthlyCounts(pool, tenantId, 'companies', companyId, months),
     scorecards.recentReferrals(pool, tenantId, 'companies', companyId, timeZone, CARD_LIMITS.recentReferrals + 1),
     followUps.openTasksOfCompany(pool, tenantId, companyId, CARD_LIMITS.openTasks + 1),
     partnerSummaries.ofCompany(pool, tenantId, companyId, CARD_LIMITS.partnerSummaries + 1),
     followUps.lastCheckIn(pool, tenantId, companyId),
+    pilots.list(pool, tenantId, companyId, CARD_LIMITS.pilots + 1),
   ]);
   // A company is a referral source of this portal when it has a scorecard or a referral (ScorecardStore.knowsSource);
   // any other, of another portal or none, is not found, and nothing else read is said.
   if (!saved && recent.length === 0) throw notFound('referral source');
-  const scorecard = saved ? (saved.metrics as Scorecard) : null;
+  const stored = saved ? (saved.metrics as Scorecard) : null;
+  // The months are kept with the scorecard (ScorecardCounts.monthly), and given once, apart; counted now for a source
+  // without a scorecard yet (or one computed before the months were kept).
+  const { monthly: kept, ...scorecard } = stored ?? {};
+  const monthly = kept ?? (await scorecards.monthlyCounts(pool, tenantId, 'companies', companyId, months));
   const everyDays = tenant.settings.followUps.checkIn;
   // HubSpot shows the date the account rules last wrote; a check-in logged since then moves it at their next hourly
   // run, and the card shows the moved date already.
-  const sinceCheckIn = lastCheckInAt ? checkInDueDay({ tier: scorecard?.tier, lastActivityAt: lastCheckInAt }, tenant.settings.followUps, calendar, now) : undefined;
+  const sinceCheckIn = lastCheckInAt ? checkInDueDay({ tier: stored?.tier, lastActivityAt: lastCheckInAt }, tenant.settings.followUps, calendar, now) : undefined;
   return {
     companyId,
     timeZone,
     today,
-    scorecard: scorecard && saved ? { ...scorecard, computedAt: saved.computedAt.toISOString() } : null,
-    nonAdmitReasons: Object.fromEntries(WINDOWS.map((days) => [days, nonAdmitBreakdown(scorecard?.windows[days].nonAdmitReasons ?? {})])),
+    scorecard: stored && saved ? { ...scorecard, computedAt: saved.computedAt.toISOString() } : null,
+    nonAdmitReasons: Object.fromEntries(WINDOWS.map((days) => [days, nonAdmitBreakdown(stored?.windows[days].nonAdmitReasons ?? {})])),
     monthly: monthlySeries(monthly, months),
     recentReferrals: capped(recent.map(toReferralLine), CARD_LIMITS.recentReferrals),
     openTasks: capped(tasks.map(toTaskLine), CARD_LIMITS.openTasks),
@@ -276,8 +299,7 @@ async function companyCard(deps: CardRouteDependencies, request: CardRequest, co
       })),
       CARD_LIMITS.partnerSummaries,
     ),
-    // Pilots are issue #6 part 4, being built beside this: the field is here so the card keeps its shape when they come.
-    pilots: [],
+    pilots: capped(await Promise.all(companyPilots.slice(0, CARD_LIMITS.pilots).map((pilot) => pilotLine(pool, tenant, pilot, today))), CARD_LIMITS.pilots),
   };
 }
 
@@ -417,6 +439,39 @@ async function partnerUpdate(deps: CardRouteDependencies, request: CardRequest, 
     referrals: summary.referrals,
     text: partnerSummaryText(summary, { agency: agencyNameOf(tenant) }),
   };
+}
+
+/**
+ * A pilot with its progress as of now, from the same facts the hourly review measures (that review saves it and
+ * raises the at-risk tasks); a pilot not yet started has nothing to measure.
+ */
+async function pilotLine(pool: Pool, tenant: Tenant, pilot: Pilot, today: string) {
+  const facts =
+    today < pilot.periodStart
+      ? { admitted: 0, nonAdmitted: 0, timely: 0, notTimely: 0, beforeNoon: { met: 0, of: 0 }, hoursToSoc: [] }
+      : await pilots.facts(pool, tenant.tenantId, pilot, tenant.settings.timeZone, today);
+  return toPilotLine(pilot, pilotProgress(pilot, facts, today));
+}
+
+/**
+ * POST /cards/company/:companyId/pilots and PUT /cards/company/:companyId/pilots/:pilotId: a pilot started or changed
+ * from the card's form (src/domain/pilots.ts pilotSchema; the company is the record the card is on). The answer is
+ * the pilot as the card shows it, measured now; the hourly review raises its tasks.
+ */
+async function savePilot(deps: CardRouteDependencies, request: CardRequest, companyId: string, pilotId?: number) {
+  const { tenant } = request;
+  const { tenantId } = tenant;
+  if (!(await scorecards.knowsSource(deps.pool, tenantId, 'companies', companyId))) throw notFound('referral source');
+  const definition: PilotDefinition = pilotSchema.parse({ ...parseBody(request, pilotBody), companyId });
+  let saved: Pilot | undefined;
+  if (pilotId === undefined) {
+    saved = await pilots.create(deps.pool, tenantId, definition);
+  } else {
+    // Only a pilot of this company: one of another company (or portal) is answered as not found.
+    saved = await pilots.update(deps.pool, tenantId, pilotId, definition, companyId);
+    if (!saved) throw notFound('pilot');
+  }
+  return { pilot: await pilotLine(deps.pool, tenant, saved, calendarOf(tenant).localDate(request.now)) };
 }
 
 // The settings page's reads beyond `referralynx status`, and its writes (issue #7, part 3).

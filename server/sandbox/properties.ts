@@ -127,6 +127,10 @@ export function newPropertyDefinition(input: PropertyCreate, objectTypeId: strin
     ...(input.numberDisplayHint !== undefined ? { numberDisplayHint: input.numberDisplayHint } : {}),
     ...(input.textDisplayHint !== undefined ? { textDisplayHint: input.textDisplayHint } : {}),
     ...(input.showCurrencySymbol !== undefined ? { showCurrencySymbol: input.showCurrencySymbol } : {}),
+    // A "HubSpot user" property: its options are the portal's owners, as for hubspot_owner_id, so a write of anything
+    // but an owner id is refused as HubSpot refuses it
+    // (https://developers.hubspot.com/changelog/updating-objects-by-custom-field-and-adding-owner-properties-via-the-api).
+    ...(input.type === 'enumeration' && input.externalOptions === true && input.referencedObjectType === 'OWNER' ? { optionsFrom: 'owners' as const } : {}),
   };
   checkDefinition(definition, objectTypeId);
   return definition;

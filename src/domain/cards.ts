@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { pilotStatusWords, standardText, type PilotDefinition, type PilotProgress, type PilotStandard, type PilotStatus } from './pilots';
 import { nonAdmitWords, referralName, type NonAdmitReason } from './plainWords';
 import type { StatusChange } from './referralLifecycle';
 import { businessLines, defaultNonAdmitReasons, referralStatuses, timelyInitiationOutcomes } from './vocabulary';
@@ -147,4 +148,51 @@ export function laterDay(a: string | null | undefined, b: string | null | undefi
   if (!a) return b ?? null;
   if (!b) return a;
   return a >= b ? a : b;
+}
+
+/** A pilot project as the company card shows it: its definition (to edit it) and its progress on each standard. */
+export interface PilotLine {
+  pilotId: number;
+  name: string;
+  periodStart: string;
+  periodEnd: string;
+  businessLine: string | null;
+  businessLineLabel: string | null;
+  /** The service area the pilot covers: the agency's, not a patient's. */
+  serviceZips: string[];
+  status: PilotStatus;
+  statusLabel: string;
+  standards: Array<PilotStandard & { text: string; met: number; of: number; value: number | null; status: PilotStatus; statusLabel: string }>;
+  /** When the hourly review last saved its progress (and raised its at-risk tasks); the progress shown is as of now. */
+  reviewedAt: string | null;
+}
+
+const statusLabel = (status: PilotStatus) => pilotStatusWords[status].charAt(0).toUpperCase() + pilotStatusWords[status].slice(1);
+
+export function toPilotLine(pilot: PilotDefinition & { pilotId: number; reviewedAt: Date | null }, progress: PilotProgress): PilotLine {
+  return {
+    pilotId: pilot.pilotId,
+    name: pilot.name,
+    periodStart: pilot.periodStart,
+    periodEnd: pilot.periodEnd,
+    businessLine: pilot.businessLine ?? null,
+    businessLineLabel: labelIn(businessLines, pilot.businessLine),
+    serviceZips: pilot.serviceZips ?? [],
+    status: progress.status,
+    statusLabel: statusLabel(progress.status),
+    standards: pilot.standards.map((standard, i) => {
+      const measured = progress.standards[i];
+      const status = measured?.status ?? progress.status;
+      return {
+        ...standard,
+        text: measured?.text ?? standardText(standard),
+        met: measured?.met ?? 0,
+        of: measured?.of ?? 0,
+        value: measured?.value ?? null,
+        status,
+        statusLabel: statusLabel(status),
+      };
+    }),
+    reviewedAt: pilot.reviewedAt?.toISOString() ?? null,
+  };
 }

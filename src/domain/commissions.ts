@@ -130,7 +130,8 @@ export interface CommissionRun {
 // ---------------------------------------------------------------------------------------------------------------
 // Dates, periods and money
 
-const PERIOD = /^\d{4}-(0[1-9]|1[0-2])$/;
+/** A period is a local month, YYYY-MM. */
+export const PERIOD = /^\d{4}-(0[1-9]|1[0-2])$/;
 
 function localDate(instant: string | Date, zone: string): string {
   const time = typeof instant === 'string' ? DateTime.fromISO(instant, { zone }) : DateTime.fromJSDate(instant, { zone });
@@ -142,7 +143,7 @@ const day = (date: string) => DateTime.fromISO(date, { zone: 'utc' });
 const addDays = (date: string, days: number) => day(date).plus({ days }).toFormat('yyyy-MM-dd');
 const daysFrom = (from: string, to: string) => Math.round(day(to).diff(day(from), 'days').days);
 const periodOf = (date: string) => date.slice(0, 7);
-const nextPeriod = (period: string) => day(`${period}-01`).plus({ months: 1 }).toFormat('yyyy-MM');
+export const nextPeriod = (period: string) => day(`${period}-01`).plus({ months: 1 }).toFormat('yyyy-MM');
 const monthText = (period: string) => day(`${period}-01`).toFormat('LLLL yyyy');
 
 /** "$1,250.00", "-$125.00". */

@@ -58,6 +58,15 @@ export interface PilotFacts {
 
 export type PilotStatus = 'not_started' | 'on_track' | 'at_risk' | 'met' | 'missed';
 
+/** A status as the cards and the partner summary say it. */
+export const pilotStatusWords: Readonly<Record<PilotStatus, string>> = {
+  not_started: 'not started',
+  on_track: 'on track',
+  at_risk: 'at risk',
+  met: 'met',
+  missed: 'missed',
+};
+
 export interface StandardProgress extends StandardCount {
   text: string;
   target: number;
@@ -133,6 +142,5 @@ export function pilotProgress(pilot: Pick<PilotDefinition, 'periodStart' | 'peri
 
 /** One line per standard for the partner summary and the task: "92% of 25 admissions ... (goal 90%): on track". */
 export function progressLines(progress: PilotProgress): string[] {
-  const words: Record<PilotStatus, string> = { not_started: 'not started', on_track: 'on track', at_risk: 'at risk', met: 'met', missed: 'missed' };
-  return progress.standards.map((s) => `${s.text}: ${s.value === null ? 'no case yet' : `${pct(s.value)} (${s.met} of ${s.of})`}, ${words[s.status]}`);
+  return progress.standards.map((s) => `${s.text}: ${s.value === null ? 'no case yet' : `${pct(s.value)} (${s.met} of ${s.of})`}, ${pilotStatusWords[s.status]}`);
 }

@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
+import type { MonthCounts } from './cards';
 import type { accountTiers } from './vocabulary';
 
 export type AccountTier = (typeof accountTiers)[number]['value'];
@@ -78,6 +79,12 @@ export interface ScorecardCounts {
   lastReferralDate: string | null;
   /** Median days between the local dates it referred on, over the last 365 days; null with fewer than 2 gaps. */
   usualIntervalDays: number | null;
+  /**
+   * Referrals, admitted and not admitted per local month, for the month of `today` and the 11 before it (months
+   * without a referral left out), oldest first: the company card's chart, kept with the scorecard so the card does
+   * not count a busy source's year on every view.
+   */
+  monthly: MonthCounts[];
 }
 
 export type Trend = 'up' | 'flat' | 'down' | 'too_few';
@@ -97,6 +104,8 @@ export interface Scorecard {
   lastReferralDate: string | null;
   daysSinceLastReferral: number | null;
   usualIntervalDays: number | null;
+  /** As in ScorecardCounts; absent from scorecards computed before it was kept. */
+  monthly?: MonthCounts[];
 }
 
 const ratio = (part: number, whole: number) => (whole > 0 ? part / whole : null);
@@ -137,6 +146,7 @@ export function toScorecard(counts: ScorecardCounts, settings: ScorecardSettings
     lastReferralDate: last,
     daysSinceLastReferral: last ? Math.round(DateTime.fromISO(today).diff(DateTime.fromISO(last), 'days').days) : null,
     usualIntervalDays: counts.usualIntervalDays,
+    monthly: counts.monthly,
   };
 }
 

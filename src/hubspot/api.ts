@@ -71,6 +71,9 @@ export interface PropertyDefinition {
   hasUniqueValue?: boolean;
   formField?: boolean;
   numberDisplayHint?: 'unformatted' | 'formatted' | 'currency' | 'percentage' | 'duration' | 'probability';
+  /** With referencedObjectType 'OWNER': a "HubSpot user" property, its options the portal's owners. */
+  externalOptions?: boolean;
+  referencedObjectType?: 'OWNER';
 }
 
 const resultsOf = <S extends z.ZodType>(item: S) => z.object({ results: z.array(item) }).loose();

@@ -3,6 +3,7 @@ import {
   admissionSources,
   admissionStatuses,
   businessLines,
+  commissionStatuses,
   defaultNonAdmitReasons,
   followUpRules,
   payerCategories,
@@ -80,6 +81,20 @@ const choice = (
   options: options(values),
 });
 
+/**
+ * A "HubSpot user" property: an enumeration whose options are the portal's owners, as hubspot_owner_id is, so reports
+ * group and filter by the person. Created through the properties API with externalOptions and referencedObjectType
+ * OWNER (https://developers.hubspot.com/changelog/updating-objects-by-custom-field-and-adding-owner-properties-via-the-api;
+ * https://developers.hubspot.com/docs/api-reference/latest/crm/properties/create-property). Its value is an owner id.
+ */
+const owner = (name: string, label: string, description: string): PropertyDefinition => ({
+  ...text(name, label, description),
+  type: 'enumeration',
+  fieldType: 'select',
+  externalOptions: true,
+  referencedObjectType: 'OWNER',
+});
+
 /** The unique property each custom object is upserted by (HubSpot batch upsert needs a hasUniqueValue idProperty). */
 export const EHR_ID_PROPERTY = 'rlx_ehr_id';
 
@@ -139,6 +154,15 @@ export const admissionObject: ObjectSchemaDefinition = {
     choice('rlx_payer_category', 'Payer category', 'Source of Payment Typology family.', payerCategories),
     date('rlx_election_date', 'Hospice election date', 'Hospice only: the date the benefit was elected.'),
     date('rlx_noe_accepted_date', 'NOE accepted date', 'Hospice only: when the Notice of Election was accepted (due within 5 calendar days).'),
+    // Commissions (issue #8): where the admission stands under the agency's plan, kept in step by Referralynx.
+    choice('rlx_commission_status', 'Commission status', 'Not yet eligible, earned, clawed back or ineligible under the commission plan.', commissionStatuses),
+    text('rlx_commission_reason', 'Commission reason', 'Why the commission stands as it does: how it counted, what it waits for, or why it is ineligible.'),
+    number('rlx_commission_amount', 'Commission amount', 'What this admission pays now across its payees, in dollars, net of any clawback.', 'currency'),
+    owner('rlx_commission_payee', 'Commission payee', 'The owner paid for this admission; with a split credit, the one with the largest share.'),
+    text('rlx_commission_split', 'Commission split', 'With a split credit, every payee (owner id) and their share in dollars.'),
+    text('rlx_commission_period', 'Commission period', 'The month (YYYY-MM) the admission counted in.'),
+    text('rlx_commission_plan_id', 'Commission plan', 'The id of the commission plan applied.'),
+    number('rlx_commission_plan_version', 'Commission plan version', 'The version of the plan applied: the one in effect when the referral counted.'),
   ],
 };
 

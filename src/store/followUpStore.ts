@@ -96,7 +96,9 @@ export class FollowUpStore {
     const { rows } = await client.query<{ task_key: string }>(
       `INSERT INTO follow_up_tasks (tenant_id, task_key, rule, referral_key, admission_key, company_id, owner_role, owner_id, task_type,
          priority, subject, body, due_at, with_company, with_contact)
-       SELECT $1, t->>'key', t->>'rule', t->>'referralKey', t->>'admissionKey', t->>'companyId', t->>'role', t->>'ownerId', t->>'type', t->>'priority',
+       SELECT $1, t->>'key', t->>'rule', t->>'referralKey', t->>'admissionKey',
+         coalesce(t->>'companyId', (SELECT d.company_id FROM attribution_decisions d WHERE d.tenant_id = $1 AND d.referral_key = t->>'referralKey')),
+         t->>'role', t->>'ownerId', t->>'type', t->>'priority',
          t->>'subject', t->>'body', (t->>'dueAt')::timestamptz, (t->>'withCompany')::boolean, (t->>'withContact')::boolean
        FROM jsonb_array_elements($2::jsonb) AS x(t)
        ON CONFLICT (tenant_id, task_key) DO NOTHING
@@ -309,19 +311,12 @@ export class FollowUpStore {
    * calls) and the tasks of the referrals attributed to it.
    */
   async openTasksOfCompany(queryable: Queryable, tenantId: TenantId, companyId: string, limit: number): Promise<FollowUpTask[]> {
-    // The keys first, from indexes alone (a busy source has thousands of referrals, the portal thousands of open
-    // tasks), then the few rows. Planned for each call: the best plan depends on how many referrals the source has.
-    const { rows } = await queryable.query(
-      `SELECT f.* FROM follow_up_tasks f
-       WHERE f.tenant_id = $1 AND f.task_key IN (
-         SELECT o.task_key FROM follow_up_tasks o WHERE o.tenant_id = $1 AND o.company_id = $2 AND o.status = 'open'
-         UNION
-         SELECT o.task_key FROM attribution_decisions d
-         JOIN follow_up_tasks o ON o.tenant_id = d.tenant_id AND o.referral_key = d.referral_key AND o.status = 'open'
-         WHERE d.tenant_id = $1 AND d.company_id = $2)
-       ORDER BY f.due_at, f.task_key LIMIT $3`,
-      [tenantId, companyId, limit],
-    );
+    // Account tasks name their company; a referral's tasks carry its source's (kept in step with attribution).
+    const { rows } = await queryable.query({
+      name: 'open-tasks-of-company',
+      text: `SELECT * FROM follow_up_tasks WHERE tenant_id = $1 AND company_id = $2 AND status = 'open' ORDER BY due_at, task_key LIMIT $3`,
+      values: [tenantId, companyId, limit],
+    });
     return rows.map(toTask);
   }
 

@@ -39,22 +39,36 @@ export class PilotStore {
     return toPilot(rows[0] as Record<string, unknown>);
   }
 
-  /** Replaces a pilot's definition; its progress is computed again at the next review. */
-  async update(client: Queryable, tenantId: TenantId, pilotId: number, pilot: PilotDefinition): Promise<Pilot | undefined> {
+  /**
+   * Replaces a pilot's definition; its progress is computed again at the next review. With `ofCompany`, only a pilot
+   * of that company is changed (undefined otherwise).
+   */
+  async update(client: Queryable, tenantId: TenantId, pilotId: number, pilot: PilotDefinition, ofCompany?: string): Promise<Pilot | undefined> {
     const { rows } = await client.query(
       `UPDATE pilots SET company_id = $3, name = $4, period_start = $5, period_end = $6, business_line = $7, service_zips = $8, standards = $9,
          progress = NULL, reviewed_at = NULL, updated_at = now()
-       WHERE tenant_id = $1 AND pilot_id = $2 RETURNING ${COLUMNS}`,
-      [tenantId, pilotId, pilot.companyId, pilot.name, pilot.periodStart, pilot.periodEnd, pilot.businessLine ?? null, pilot.serviceZips ?? null, JSON.stringify(pilot.standards)],
+       WHERE tenant_id = $1 AND pilot_id = $2 AND ($10::text IS NULL OR company_id = $10) RETURNING ${COLUMNS}`,
+      [
+        tenantId,
+        pilotId,
+        pilot.companyId,
+        pilot.name,
+        pilot.periodStart,
+        pilot.periodEnd,
+        pilot.businessLine ?? null,
+        pilot.serviceZips ?? null,
+        JSON.stringify(pilot.standards),
+        ofCompany ?? null,
+      ],
     );
     return rows[0] ? toPilot(rows[0] as Record<string, unknown>) : undefined;
   }
 
-  /** A tenant's pilots (of one company when given), latest period first. */
-  async list(queryable: Queryable, tenantId: TenantId, companyId?: string): Promise<Pilot[]> {
+  /** A tenant's pilots (of one company when given), latest period first, at most `limit` when given. */
+  async list(queryable: Queryable, tenantId: TenantId, companyId?: string, limit?: number): Promise<Pilot[]> {
     const { rows } = await queryable.query(
-      `SELECT ${COLUMNS} FROM pilots WHERE tenant_id = $1 AND ($2::text IS NULL OR company_id = $2) ORDER BY period_end DESC, pilot_id`,
-      [tenantId, companyId ?? null],
+      `SELECT ${COLUMNS} FROM pilots WHERE tenant_id = $1 AND ($2::text IS NULL OR company_id = $2) ORDER BY period_end DESC, pilot_id LIMIT $3`,
+      [tenantId, companyId ?? null, limit ?? null],
     );
     return rows.map((row) => toPilot(row as Record<string, unknown>));
   }

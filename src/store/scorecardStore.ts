@@ -106,7 +106,7 @@ export class ScorecardStore {
     const num = (value: string | number | null | undefined) => (value === null || value === undefined ? 0 : Number(value));
     const maybe = (value: string | number | null | undefined) => (value === null || value === undefined ? null : Number(value));
     const quietYear = (): Record<WindowDays, WindowCounts> => ({ 30: emptyWindowCounts(), 90: emptyWindowCounts(), 365: emptyWindowCounts() });
-    for (const [id, day] of lastDay) result.set(id, { windows: quietYear(), previous30: 0, lastReferralDate: day, usualIntervalDays: null });
+    for (const [id, day] of lastDay) result.set(id, { windows: quietYear(), previous30: 0, lastReferralDate: day, usualIntervalDays: null, monthly: [] });
     for (const row of main.rows) {
       const windows = Object.fromEntries(
         WINDOWS.map((w) => {
@@ -131,29 +131,40 @@ export class ScorecardStore {
           ];
         }),
       ) as Record<WindowDays, WindowCounts>;
-      result.set(String(row.id), { windows, previous30: num(row.previous_30), lastReferralDate: lastDay.get(String(row.id)) ?? null, usualIntervalDays: null });
+      result.set(String(row.id), { windows, previous30: num(row.previous_30), lastReferralDate: lastDay.get(String(row.id)) ?? null, usualIntervalDays: null, monthly: [] });
     }
 
-    // The mixes: non-admit reasons, payers and business lines, counted per window in one pass each.
-    const byWindow = WINDOWS.map((w) => `count(*) FILTER (WHERE age BETWEEN 0 AND ${w - 1})::int AS n${w}`).join(', ');
-    const mixes = await queryable.query<{ id: string; dim: 'reason' | 'payer' | 'line'; value: string } & Record<string, number>>(
+    // The mixes (non-admit reasons, payers and business lines, counted per window: c1, c2, c3 are the 30, 90 and 365
+    // days) and the months of the card's chart (c1, c2, c3 are referrals, admitted, not admitted), in one pass each.
+    const byWindow = WINDOWS.map((w, i) => `count(*) FILTER (WHERE age BETWEEN 0 AND ${w - 1})::int AS c${i + 1}`).join(', ');
+    const mixes = await queryable.query<{ id: string; dim: 'reason' | 'payer' | 'line' | 'month'; value: string; c1: number; c2: number; c3: number }>(
       `WITH f AS MATERIALIZED (${facts})
        SELECT id, 'reason' AS dim, non_admit_reason AS value, ${byWindow} FROM f
          WHERE age >= 0 AND status = 'non_admitted' AND non_admit_reason IS NOT NULL GROUP BY id, non_admit_reason
        UNION ALL
        SELECT id, 'payer', payer_category, ${byWindow} FROM f WHERE age >= 0 AND payer_category IS NOT NULL GROUP BY id, payer_category
        UNION ALL
-       SELECT id, 'line', business_line, ${byWindow} FROM f WHERE age >= 0 AND business_line IS NOT NULL GROUP BY id, business_line`,
+       SELECT id, 'line', business_line, ${byWindow} FROM f WHERE age >= 0 AND business_line IS NOT NULL GROUP BY id, business_line
+       UNION ALL
+       SELECT id, 'month', to_char(date_trunc('month', day), 'YYYY-MM'), count(*)::int, count(*) FILTER (WHERE status = 'admitted')::int,
+              count(*) FILTER (WHERE status = 'non_admitted')::int
+         FROM f WHERE age >= 0 AND day >= date_trunc('month', $3::date) - interval '11 months' GROUP BY id, date_trunc('month', day)
+       ORDER BY value`,
       params,
     );
     const field = { reason: 'nonAdmitReasons', payer: 'payers', line: 'businessLines' } as const;
     for (const mix of mixes.rows) {
       const counts = result.get(String(mix.id));
       if (!counts) continue;
-      for (const w of WINDOWS) {
-        const n = mix[`n${w}`] ?? 0;
-        if (n > 0) counts.windows[w][field[mix.dim]][mix.value] = n;
+      const { dim } = mix;
+      if (dim === 'month') {
+        counts.monthly.push({ month: mix.value, referrals: mix.c1, admitted: mix.c2, nonAdmitted: mix.c3 });
+        continue;
       }
+      WINDOWS.forEach((w, i) => {
+        const n = [mix.c1, mix.c2, mix.c3][i] ?? 0;
+        if (n > 0) counts.windows[w][field[dim]][mix.value] = n;
+      });
     }
 
     // The usual interval: the median of the gaps between the days it referred on, over the last 365 days.

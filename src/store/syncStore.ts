@@ -337,6 +337,13 @@ export class SyncStore {
          owner_id = EXCLUDED.owner_id, owner_method = EXCLUDED.owner_method, owner_reason = EXCLUDED.owner_reason, decided_at = now()`,
       [tenantId, JSON.stringify(decisions)],
     );
+    // A referral's tasks are its source's (migration 014): they follow a new decision.
+    await client.query(
+      `UPDATE follow_up_tasks t SET company_id = d->>'companyId'
+       FROM jsonb_array_elements($2::jsonb) AS x(d)
+       WHERE t.tenant_id = $1 AND t.referral_key = d->>'referralKey' AND t.company_id IS DISTINCT FROM d->>'companyId'`,
+      [tenantId, JSON.stringify(decisions)],
+    );
   }
 
   async decisions(queryable: Queryable, tenantId: TenantId, referralKeys: string[]): Promise<Map<string, AttributionDecision>> {

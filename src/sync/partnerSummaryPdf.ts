@@ -31,7 +31,7 @@ const REFERRALS_BAR = '#9fb3c8';
 const ADMITTED_BAR = '#243b53';
 
 /** The characters Helvetica's WinAnsi encoding has; the rest would come out as wrong glyphs. */
-const winAnsi = (text: string) => text.replace(/[^\x20-\x7e\xa0-\xff\u2013\u2014\u2018\u2019\u201c\u201d\u2022\u2026\u20ac]/g, '?');
+export const winAnsi = (text: string) => text.replace(/[^\x20-\x7e\xa0-\xff\u2013\u2014\u2018\u2019\u201c\u201d\u2022\u2026\u20ac]/g, '?');
 
 const percent = (value: number | undefined) => (value === undefined ? '–' : `${Math.round(value * 100)}%`);
 

@@ -9,6 +9,7 @@ import { describeErrorSafely } from '../logger';
 import { inTransaction, type Pool, type PoolClient } from '../store/postgres';
 import { SyncQueue, type QueueKind, type RecordKind, type SyncJob } from '../store/syncQueue';
 import { SyncStore } from '../store/syncStore';
+import { CommissionStore } from '../store/commissionStore';
 import type { Tenant } from '../store/tenants';
 import { systemClock, type Clock } from '../clock';
 import { attributeReferrals } from './attribution';
@@ -166,6 +167,8 @@ async function syncJobs(client: PoolClient, queue: SyncQueue, target: SyncTarget
     const referrals = await store.states(client, tenantId, 'referral', referralKeys);
     const referralIds = await store.lastWritten(client, tenantId, 'referral', referralKeys);
     const decisions = await store.decisions(client, tenantId, referralKeys);
+    // The commission properties as last computed (src/sync/commissions.ts): part of the record, so part of its hash.
+    const commissions = await new CommissionStore().admissionProperties(client, tenantId, keys);
     plans = admissions.map((state) => {
       const referral = state.referralKey ? referrals.get(state.referralKey) : undefined;
       const decision = state.referralKey ? decisions.get(state.referralKey) : undefined;
@@ -176,7 +179,8 @@ async function syncJobs(client: PoolClient, queue: SyncQueue, target: SyncTarget
       if (referralId && toReferral !== undefined) links.push({ toObjectType: model.referralObjectTypeId, toId: referralId, typeId: toReferral });
       if (decision?.companyId && toCompany !== undefined) links.push({ toObjectType: '0-2', toId: decision.companyId, typeId: toCompany });
       const owner = decision?.ownerId;
-      return planned(state.admissionKey, { ...toAdmissionProperties(state, referral, tenant.settings.timeZone), ...(owner ? { hubspot_owner_id: owner } : {}) }, links);
+      const properties = { ...toAdmissionProperties(state, referral, tenant.settings.timeZone), ...commissions.get(state.admissionKey), ...(owner ? { hubspot_owner_id: owner } : {}) };
+      return planned(state.admissionKey, properties, links);
     });
   }
 

@@ -46,6 +46,7 @@ describe('a scorecard', () => {
     previous30: 1,
     lastReferralDate: '2026-11-20',
     usualIntervalDays: 26,
+    monthly: [],
   };
 
   it('has conversion without pending or cancelled referrals, timely rate without missing cases, and days since the last', () => {
@@ -72,7 +73,7 @@ describe('a scorecard', () => {
       rlx_referral_trend: 'too_few',
       rlx_account_tier: 'B',
     });
-    const quiet: ScorecardCounts = { windows: { 30: window({}), 90: window({}), 365: window({}) }, previous30: 0, lastReferralDate: null, usualIntervalDays: null };
+    const quiet: ScorecardCounts = { windows: { 30: window({}), 90: window({}), 365: window({}) }, previous30: 0, lastReferralDate: null, usualIntervalDays: null, monthly: [] };
     expect(toScorecardProperties(toScorecard(quiet, defaults, '2026-11-27'))).toMatchObject({
       rlx_conversion_rate_90d: '',
       rlx_median_hours_to_soc_90d: '',

@@ -307,7 +307,7 @@ describe('GET /cards/company/:companyId', () => {
   it("returns Mercy General's scorecard with the hand-worked figures, the 12 local months, and the non-admits in plain words", async () => {
     const { status, body } = await card(`/company/${mercy}`);
     expect(status).toBe(200);
-    expect(body).toMatchObject({ companyId: mercy, timeZone: 'America/New_York', today: '2026-11-27', pilots: [] });
+    expect(body).toMatchObject({ companyId: mercy, timeZone: 'America/New_York', today: '2026-11-27', pilots: { items: [], truncated: false } });
     // 30 days: R1, R2, R3, R4; hours 20 and 30: median 25, p90 29; 2 admitted of 3 with an outcome.
     expect(body.scorecard.windows['30']).toEqual({
       referrals: 4,
@@ -389,6 +389,19 @@ describe('GET /cards/company/:companyId', () => {
     ]);
     expect(body.openTasks.items.every((t: AnyBody) => /^\d+$/.test(t.hubspotTaskId))).toBe(true);
     expect(body.partnerSummaries).toEqual({ items: [], truncated: false });
+  });
+
+  it("moves a referral's open tasks with its attribution: R4 mapped to another source takes its alert and escalation along", async () => {
+    const syncStore = new SyncStore();
+    const decision = (await syncStore.decisions(harness.db.pool, portal(), ['R4'])).get('R4');
+    expect(decision?.companyId).toBe(mercy);
+    const rules = async (companyId: string) => (await new FollowUpStore().openTasksOfCompany(harness.db.pool, portal(), companyId, 26)).map((t) => t.rule);
+    await syncStore.saveDecisions(harness.db.pool, portal(), [{ ...decision!, companyId: '7008' }]);
+    expect(await rules('7008')).toEqual(['new_referral', 'stalled_referral']);
+    expect((await card(`/company/${mercy}`)).body.openTasks.items.map((t: AnyBody) => t.rule)).toEqual(['start_of_care']);
+    await syncStore.saveDecisions(harness.db.pool, portal(), [decision!]);
+    expect(await rules('7008')).toEqual([]);
+    expect(await rules(mercy)).toEqual(['new_referral', 'stalled_referral', 'start_of_care']);
   });
 
   it('caps a busy source at its 10 latest referrals and says so; a source without a scorecard yet has none', async () => {
@@ -585,13 +598,97 @@ describe('POST /cards/company/:companyId/partner-update', () => {
   });
 });
 
+describe('pilots on the company card', () => {
+  // Mercy's home-health referrals in November, local time: R1 received Thursday 11-26 10:00, seen 20 h later (11-27);
+  // R2 received Friday 11-20 09:00, seen 30 h later (11-21); R4 received 11-26 23:30, pending. R3 is hospice.
+  const standards = [
+    { metric: 'soc_within_hours', hours: 24, target: 0.9 },
+    { metric: 'same_day_soc_before_noon', target: 0.5 },
+    { metric: 'conversion', target: 0.8 },
+  ];
+  const definition = { name: 'Faster starts from the 4th floor', periodStart: '2026-11-01', periodEnd: '2026-12-31', businessLine: 'home_health', serviceZips: [SERVICE_ZIP], standards };
+  let pilotId: number;
+
+  it('starts a pilot from the card and measures it now: two cases are too few to be at risk, whatever the shares', async () => {
+    const started = await card(`/company/${mercy}/pilots`, { method: 'POST', body: JSON.stringify(definition) });
+    expect(started.status).toBe(200);
+    pilotId = started.body.pilot.pilotId;
+    expect(started.body.pilot).toEqual({
+      pilotId,
+      name: 'Faster starts from the 4th floor',
+      periodStart: '2026-11-01',
+      periodEnd: '2026-12-31',
+      businessLine: 'home_health',
+      businessLineLabel: 'Home health',
+      serviceZips: [SERVICE_ZIP],
+      status: 'on_track',
+      statusLabel: 'On track',
+      standards: [
+        // 20 h is within 24, 30 h is not: 1 of 2, below 90% but on 2 cases (fewer than 5).
+        { ...standards[0], text: '90% of admissions start care within 24 hours', met: 1, of: 2, value: 0.5, status: 'on_track', statusLabel: 'On track' },
+        // Both were received before noon; neither was seen the same day.
+        { ...standards[1], text: '50% same-day start of care for referrals received before noon', met: 0, of: 2, value: 0, status: 'on_track', statusLabel: 'On track' },
+        // 2 admitted, none not admitted (R3 is hospice, outside the scope); R4 is pending.
+        { ...standards[2], text: '80% of referrals admitted', met: 2, of: 2, value: 1, status: 'on_track', statusLabel: 'On track' },
+      ],
+      reviewedAt: null,
+    });
+    const { body } = await card(`/company/${mercy}`);
+    expect(body.pilots).toEqual({ items: [started.body.pilot], truncated: false });
+  });
+
+  it('changes a pilot: ended on 11-25, it is settled on what came by then, R2 alone', async () => {
+    const changed = await card(`/company/${mercy}/pilots/${pilotId}`, { method: 'PUT', body: JSON.stringify({ ...definition, periodEnd: '2026-11-25' }) });
+    expect(changed.status).toBe(200);
+    expect(changed.body.pilot).toMatchObject({ pilotId, periodEnd: '2026-11-25', status: 'missed', statusLabel: 'Missed' });
+    expect(changed.body.pilot.standards.map((s: AnyBody) => [s.met, s.of, s.status])).toEqual([
+      [0, 1, 'missed'],
+      [0, 1, 'missed'],
+      [1, 1, 'met'],
+    ]);
+    expect((await card(`/company/${mercy}`)).body.pilots.items.map((p: AnyBody) => [p.pilotId, p.status])).toEqual([[pilotId, 'missed']]);
+  });
+
+  it('refuses a pilot that does not hold together, with every reason, and saves nothing', async () => {
+    const bad = await card(`/company/${mercy}/pilots`, {
+      method: 'POST',
+      body: JSON.stringify({ ...definition, periodEnd: '2026-10-01', serviceZips: ['104'], standards: [{ metric: 'conversion', target: 1.5 }] }),
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('invalid_request');
+    expect(bad.body.error.errors.map((e: AnyBody) => e.path).sort()).toEqual(['periodEnd', 'serviceZips.0', 'standards.0.target']);
+    const noStandards = await card(`/company/${mercy}/pilots`, { method: 'POST', body: JSON.stringify({ ...definition, standards: [] }) });
+    expect(noStandards).toMatchObject({ status: 400, body: { error: { code: 'invalid_request', errors: [{ path: 'standards' }] } } });
+    const backwards = await card(`/company/${mercy}/pilots`, { method: 'POST', body: JSON.stringify({ ...definition, periodEnd: '2026-10-01' }) });
+    expect(backwards).toMatchObject({ status: 400, body: { error: { errors: [{ path: 'periodEnd', message: 'the period must end on or after its start' }] } } });
+    expect(await card(`/company/${mercy}/pilots`, { method: 'POST', body: '[1]' })).toMatchObject({ status: 400, body: { error: { code: 'invalid_request' } } });
+    const rows = await harness.db.pool.query('SELECT count(*)::int AS n FROM pilots WHERE tenant_id = $1', [portal()]);
+    expect(rows.rows[0].n).toBe(1);
+  });
+
+  it("answers a pilot of another company, another portal's company or an unknown one as not found, changing nothing", async () => {
+    const body = JSON.stringify(definition);
+    // Another source of this portal, with a referral of its own.
+    await new ScorecardStore().saveFacts(harness.db.pool, portal(), [
+      { referralKey: 'S1', companyId: '7007', contactId: null, receivedAt: '2026-11-24T14:00:00Z', status: 'received', businessLine: 'home_health', payerCategory: null, nonAdmitReason: null, hoursToSoc: null, timelyInitiation: null },
+    ]);
+    expect(await card(`/company/7007/pilots/${pilotId}`, { method: 'PUT', body })).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
+    expect(await card(`/company/${mercy}/pilots/999999`, { method: 'PUT', body })).toMatchObject({ status: 404 });
+    expect(await card('/company/company-of-another-portal/pilots', { method: 'POST', body })).toMatchObject({ status: 404 });
+    expect(await card(`/company/${mercy}/pilots/${pilotId}`, { method: 'PUT', body, portalId: OTHER_PORTAL })).toMatchObject({ status: 404 });
+    const kept = await harness.db.pool.query('SELECT company_id, period_end::text AS period_end FROM pilots WHERE tenant_id = $1', [portal()]);
+    expect(kept.rows).toEqual([{ company_id: mercy, period_end: '2026-11-25' }]);
+  });
+});
+
 describe('minimum necessary', () => {
   it('no answer carries a patient hash, the five-digit service ZIP, or the check-in note', async () => {
     expect(answered.length).toBeGreaterThan(20);
-    const all = answered.join('\n');
+    // A pilot's service area is the agency's (it was given in the form), not a patient's: it alone may name ZIPs.
+    const all = answered.join('\n').replace(/"serviceZips":\[[^\]]*\]/g, '');
     for (const key of ['R1', 'R2', 'R3', 'R4', 'R5', 'R6', 'R7', 'R8']) expect(all).not.toContain(patient(key));
     expect(all).not.toContain(SERVICE_ZIP);
-    expect(all).not.toMatch(/zip/i);
+    expect(all).not.toMatch(/"[a-z]*zip"\s*:/i);
     expect(all).not.toContain('Jane Roe');
   });
 });

@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { generateDemoAgency } from '../../src/demo/agency';
+import { DEMO_OWNERS, demoCommissionPlan, demoPayeeRoster } from '../../src/demo/commissions';
+import { checkCommissionPlan } from '../../src/domain/commissionPlan';
 import { agencyCsvExport, agencyHl7Feed } from '../../src/demo/emit';
 import { Ingestor } from '../../src/ehr/ingest';
 import { EhrStore } from '../../src/store/ehrStore';
@@ -25,6 +27,14 @@ describe('the demo agency', () => {
       agency.referrals.map((r) => [r.referralKey, r.outcome, r.receivedAt]),
     );
     expect(agency.sources.length).toBeGreaterThanOrEqual(40);
+  });
+
+  it('has a commission plan its roster accepts, with Dana (intake) marked as deciding admissions', () => {
+    const check = checkCommissionPlan(demoCommissionPlan, demoPayeeRoster);
+    expect(check.ok).toBe(true);
+    expect(demoPayeeRoster.admissionDeciders).toEqual([DEMO_OWNERS.dana]);
+    // Nobody outside the sandbox's five owners is ever named.
+    expect([...demoPayeeRoster.employees].sort()).toEqual(['71000101', '71000102', '71000103', '71000104', '71000105']);
   });
 
   it('flows through the HL7 and CSV adapters into the referral state its story says, with nothing quarantined', async () => {

@@ -9,7 +9,8 @@ import {
   listProperties,
 } from '../../src/hubspot/api';
 import { HubSpot } from '../../src/hubspot/client';
-import { referralObject } from '../../src/hubspot/dataModel';
+import { admissionObject, referralObject } from '../../src/hubspot/dataModel';
+import { z } from 'zod';
 import { provisionDataModel } from '../../src/hubspot/provision';
 import { createTestDatabase, dropTestDatabase, type TestDatabase } from '../support/db';
 
@@ -127,6 +128,30 @@ describe('provisioning the data model', () => {
       referral_to_company: 'USER_DEFINED',
     });
 
+    // Commissions on Admission records: the payee is a HubSpot-user property, the amount a currency.
+    const admissionProperties = new Map((await listProperties(hubspot, first.model.admissionObjectTypeId)).map((p) => [p.name, p]));
+    expect(admissionProperties.get('rlx_commission_payee')).toMatchObject({
+      type: 'enumeration',
+      fieldType: 'select',
+      externalOptions: true,
+      referencedObjectType: 'OWNER',
+      groupName: 'referralynx',
+    });
+    expect(admissionProperties.get('rlx_commission_amount')).toMatchObject({ type: 'number', numberDisplayHint: 'currency' });
+    expect(admissionProperties.get('rlx_commission_status')?.options?.map((o) => `${o.value}: ${o.label}`)).toEqual([
+      'not_yet_eligible: Not yet eligible',
+      'earned: Earned',
+      'clawed_back: Clawed back',
+      'ineligible: Ineligible',
+    ]);
+    expect(['rlx_commission_reason', 'rlx_commission_split', 'rlx_commission_period', 'rlx_commission_plan_id'].map((name) => admissionProperties.get(name)?.type)).toEqual([
+      'string',
+      'string',
+      'string',
+      'string',
+    ]);
+    expect(admissionProperties.get('rlx_commission_plan_version')?.type).toBe('number');
+
     sandbox.resetStats();
     const second = await provisionDataModel(hubspot);
     expect(second.changes).toEqual([]);
@@ -213,5 +238,34 @@ describe('provisioning the data model', () => {
     expect((await provisionDataModel(hubspot)).writeCalls).toBe(0);
     expect(referral?.searchableProperties).toEqual(['rlx_referral_name', 'rlx_ehr_id']);
     expect(referral?.secondaryDisplayProperties).toEqual(['rlx_status', 'rlx_business_line', 'rlx_received_at']);
+  });
+
+  it('adds the commission properties to an Admission object made before commissions, and its payee takes only owners', async () => {
+    const { hubspot } = await portal(104);
+    const before = admissionObject.properties.filter((p) => !p.name.startsWith('rlx_commission_'));
+    await createObjectSchema(hubspot, {
+      ...admissionObject,
+      properties: before.map(({ groupName: _group, ...property }) => property),
+      secondaryDisplayProperties: [],
+    });
+    const result = await provisionDataModel(hubspot);
+    expect(result.changes.map((c) => `${c.action} ${c.target}`)).toContain(
+      'completed 8 properties on Admission: rlx_commission_status, rlx_commission_reason, rlx_commission_amount, rlx_commission_payee, ' +
+        'rlx_commission_split, rlx_commission_period, rlx_commission_plan_id, rlx_commission_plan_version',
+    );
+    expect((await provisionDataModel(hubspot)).writeCalls).toBe(0);
+
+    const create = (payee: string) =>
+      hubspot.request(
+        {
+          method: 'POST',
+          path: `/crm/v3/objects/${result.model.admissionObjectTypeId}`,
+          body: { properties: { rlx_admission_name: 'Admission 2026-10-05', rlx_ehr_id: `A-${payee}`, rlx_commission_payee: payee, rlx_commission_amount: '120.00' } },
+        },
+        z.object({ id: z.string(), properties: z.record(z.string(), z.string().nullable()) }).loose(),
+      );
+    // 71000101 is one of the sandbox's owners (Maria); 12345 is nobody in the portal.
+    expect((await create('71000101')).properties).toMatchObject({ rlx_commission_payee: '71000101', rlx_commission_amount: '120' });
+    await expect(create('12345')).rejects.toThrow(/12345 was not one of the allowed options/);
   });
 });

@@ -95,6 +95,15 @@ describe('scorecard metrics in SQL', () => {
     // R5 is the only referral 30-59 days old. The last referral day is 11-26 (R1, and R4 in local time).
     // Referral days in the last year: 01-10, 09-01, 10-20, 11-15, 11-20, 11-26; gaps 234, 49, 26, 5, 6: median 26.
     expect(counts).toMatchObject({ previous30: 1, lastReferralDate: '2026-11-26', usualIntervalDays: 26 });
+    // The card's months, December 2025 to November 2026 in New York, those with a referral: R7 in January; R6 in
+    // September (09-01 10:00 EDT); R5 in October, admitted; R1 to R4 in November (R4, 11-27 04:30Z, is 11-26 23:30). R8
+    // (October 2025) is before December.
+    expect(counts?.monthly).toEqual([
+      { month: '2026-01', referrals: 1, admitted: 0, nonAdmitted: 1 },
+      { month: '2026-09', referrals: 1, admitted: 0, nonAdmitted: 0 },
+      { month: '2026-10', referrals: 1, admitted: 1, nonAdmitted: 0 },
+      { month: '2026-11', referrals: 4, admitted: 2, nonAdmitted: 1 },
+    ]);
   });
 
   it('per clinician too, and only for what the caller asks', async () => {

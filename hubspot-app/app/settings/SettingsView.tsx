@@ -210,7 +210,7 @@ function FollowUpRules({ page, api, onSaved }: { page: SettingsPage; api: Api; o
   const rule = <K extends RuleKey>(key: K, change: Partial<FollowUpSettings[K]>) => setDraft((d) => ({ ...d, followUps: withRule(d.followUps, key, change) }));
   const { followUps } = draft;
   const number = (label: string, name: string, value: number, set: (n: number) => void, min: number, max: number) => (
-    <NumberInput label={label} name={name} value={value} min={min} max={max} onChange={(n) => set(n)} />
+    <NumberInput key={name} label={label} name={name} value={value} min={min} max={max} onChange={(n) => set(n)} />
   );
   const save = async () => {
     setSaving(true);
