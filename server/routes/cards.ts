@@ -26,7 +26,7 @@ import { agencyNameOf, calendarOf } from '../../src/sync/followUps';
 import { PARTNER_SUMMARY_PATH, summaryPdfUrl } from '../../src/sync/partnerSummaries';
 import { referralNameOf } from '../../src/sync/records';
 import { mapSource } from '../../src/sync/sourceMapping';
-import { retryRefused, syncStatus } from '../../src/sync/status';
+import { retryRefused, syncStatus, type SyncStatus } from '../../src/sync/status';
 import { HttpError } from '../httpErrors';
 
 /**
@@ -380,7 +380,7 @@ async function settingsCard(deps: CardRouteDependencies, request: CardRequest) {
     portalId: tenant.tenantId,
     // As `referralynx status` shows them.
     feeds,
-    ...(await settingsAdditions(deps, tenant)),
+    ...(await settingsAdditions(deps, tenant, sync)),
     sync: {
       kinds: sync.kinds.map((k) => ({ ...k, lastWrittenAt: k.lastWrittenAt?.toISOString() ?? null })),
       errors: sync.errors,
@@ -480,11 +480,10 @@ async function savePilot(deps: CardRouteDependencies, request: CardRequest, comp
 const SETTINGS_LIMITS = { feeds: 50, unmatchedSources: 50 } as const;
 
 /** Per feed: messages, the last one, open quarantine; the sources no HubSpot record matches; dead letters in all. */
-async function settingsAdditions(deps: CardRouteDependencies, tenant: Tenant) {
-  const [feedStatus, unmatched, sync] = await Promise.all([
+async function settingsAdditions(deps: CardRouteDependencies, tenant: Tenant, sync: SyncStatus) {
+  const [feedStatus, unmatched] = await Promise.all([
     new EhrStore(deps.pool).feedStatus(tenant.tenantId, SETTINGS_LIMITS.feeds + 1),
     syncStore.unmatchedSources(deps.pool, tenant.tenantId),
-    syncStatus(deps.pool, tenant.tenantId),
   ]);
   return {
     feedStatus: capped(
