@@ -3,3 +3,4 @@ export * from './format';
 export * from './States';
 export * from './types';
 export * from './useLoad';
+export * from './CopyButton';

@@ -7,11 +7,11 @@ import { fastStartsPilot, mercyCard, newSourceCard } from './fixtures';
 
 const CARD = 'GET /cards/company/9001';
 
-function renderCard(routes: Parameters<typeof fakeServer>[0], companyId = '9001') {
+function renderCard(routes: Parameters<typeof fakeServer>[0], companyId = '9001', copy = jest.fn(async (_text: string) => undefined)) {
   const server = fakeServer(routes);
   const renderer = createRenderer('crm.record.tab');
-  renderer.render(<CompanyScorecardView companyId={companyId} api={server.api} />);
-  return { renderer, server };
+  renderer.render(<CompanyScorecardView companyId={companyId} api={server.api} copy={copy} />);
+  return { renderer, server, copy };
 }
 
 const statistic = (renderer: ReturnType<typeof createRenderer>, label: string) => renderer.find(StatisticsItem, { label });
@@ -168,18 +168,45 @@ describe('the company scorecard actions', () => {
     expect(server.sent.at(-1)).toEqual({ method: 'POST', path: '/cards/company/9001/check-ins', body: {} });
   });
 
-  it('prepares the partner update and shows its text, ready to copy', async () => {
+  it('prepares the partner update, shows its text and copies it with HubSpot\'s clipboard action', async () => {
     const text =
       "In November, you sent us 4 referrals; 2 started care, a median of 25 hours after your referral; 1 of 2 on time by CMS's measure; 1 was not admitted: insurance not accepted; 1 is pending. Thank you for your referrals. — Sunrise Home Health & Hospice";
-    const { renderer, server } = renderCard({
+    const { renderer, server, copy } = renderCard({
       [CARD]: ok(mercyCard),
       'POST /cards/company/9001/partner-update': ok({ companyId: '9001', period: { every: 'month', from: '2026-11-01', to: '2026-11-30' }, title: 'November 2026', asOf: '2026-11-27', referrals: 4, text }),
     });
+    await renderer.waitFor(() => expect(renderer.find(Button, withText('Prepare the partner update'))).toBeTruthy());
+    // Nothing to copy before it is prepared.
+    expect(renderer.maybeFind(Button, withText('Copy the partner update'))).toBeNull();
+    renderer.find(Button, withText('Prepare the partner update')).trigger('onClick');
+    await renderer.waitFor(() => expect(renderer.find(TextArea, { name: 'partnerUpdate' }).props.value).toBe(text));
+    expect(renderer.find(TextArea, { name: 'partnerUpdate' }).props).toMatchObject({ readOnly: true, label: 'November 2026 so far (as of 2026-11-27)' });
+    expect(server.sent.at(-1)).toEqual({ method: 'POST', path: '/cards/company/9001/partner-update', body: {} });
+
+    renderer.find(Button, withText('Copy the partner update')).trigger('onClick');
+    await renderer.waitFor(() => expect(textOf(renderer.getRootNode())).toContain('Copied: paste it into your email or message.'));
+    expect(copy).toHaveBeenCalledTimes(1);
+    expect(copy).toHaveBeenCalledWith(text);
+  });
+
+  it('says so when the browser refuses the copy, and the text stays to select', async () => {
+    const copy = jest.fn(async (_text: string) => {
+      throw new Error('NotAllowedError');
+    });
+    const { renderer } = renderCard(
+      {
+        [CARD]: ok(mercyCard),
+        'POST /cards/company/9001/partner-update': ok({ companyId: '9001', period: { every: 'month', from: '2026-11-01', to: '2026-11-30' }, title: 'November 2026', asOf: '2026-11-27', referrals: 0, text: 'In November, no referral yet.' }),
+      },
+      '9001',
+      copy,
+    );
+    await renderer.waitFor(() => expect(renderer.find(Button, withText('Prepare the partner update'))).toBeTruthy());
+    renderer.find(Button, withText('Prepare the partner update')).trigger('onClick');
     await renderer.waitFor(() => expect(renderer.find(Button, withText('Copy the partner update'))).toBeTruthy());
     renderer.find(Button, withText('Copy the partner update')).trigger('onClick');
-    await renderer.waitFor(() => expect(renderer.find(TextArea, { name: 'partnerUpdate' }).props.value).toBe(text));
-    expect(renderer.find(TextArea, { name: 'partnerUpdate' }).props).toMatchObject({ readOnly: true, label: 'November 2026 so far (as of 2026-11-27): select and copy' });
-    expect(server.sent.at(-1)).toEqual({ method: 'POST', path: '/cards/company/9001/partner-update', body: {} });
+    await renderer.waitFor(() => expect(textOf(renderer.getRootNode())).toContain('The browser did not allow copying: select the text and copy it.'));
+    expect(renderer.find(TextArea, { name: 'partnerUpdate' }).props.value).toBe('In November, no referral yet.');
   });
 });
 

@@ -10,9 +10,10 @@ const described = (renderer: ReturnType<typeof createRenderer>, label: string) =
 
 function renderCard(referralId: string, routes: Parameters<typeof fakeServer>[0]) {
   const server = fakeServer(routes);
+  const copy = jest.fn(async (_text: string) => undefined);
   const renderer = createRenderer('crm.record.tab');
-  renderer.render(<ReferralCardView referralId={referralId} portalId={PORTAL} api={server.api} />);
-  return { renderer, server };
+  renderer.render(<ReferralCardView referralId={referralId} portalId={PORTAL} api={server.api} copy={copy} />);
+  return { renderer, server, copy };
 }
 
 
@@ -53,10 +54,19 @@ describe('the referral card', () => {
     expect(renderer.find(StatusTag, withText('Timely')).props.variant).toBe('success');
     expect(renderer.find(Link, withText('Referral source')).props.href).toEqual({ url: `https://app.hubspot.com/contacts/${PORTAL}/record/0-2/9001`, external: false });
     expect(renderer.find(Link, withText('Referring clinician')).props.href).toEqual({ url: `https://app.hubspot.com/contacts/${PORTAL}/record/0-1/8801`, external: false });
-    expect(renderer.find(TextArea, { name: 'closeTheLoop' }).props).toMatchObject({ readOnly: true, label: 'Start of care update: select and copy', value: admittedReferral.closeTheLoop?.message });
+    expect(renderer.find(TextArea, { name: 'closeTheLoop' }).props).toMatchObject({ readOnly: true, label: 'Start of care update', value: admittedReferral.closeTheLoop?.message });
     // Due Monday 11-30 10:00 in New York.
     expect(text).toContain('From the follow-up task due 2026-11-30 (open).');
     expect(renderer.maybeFind(Alert)).toBeNull();
+  });
+
+  it('copies the close-the-loop message with HubSpot\'s clipboard action', async () => {
+    const { renderer, copy } = renderCard('7001', { 'GET /cards/referral/7001': ok(admittedReferral) });
+    await renderer.waitFor(() => expect(renderer.find(Button, withText('Copy the message'))).toBeTruthy());
+    expect(copy).not.toHaveBeenCalled();
+    renderer.find(Button, withText('Copy the message')).trigger('onClick');
+    await renderer.waitFor(() => expect(textOf(renderer.getRootNode())).toContain('Copied: paste it into your email or message.'));
+    expect(copy).toHaveBeenCalledWith(admittedReferral.closeTheLoop?.message);
   });
 
   it('shows a hospice referral not taken under care: the reason, what to offer, and the message composed now', async () => {

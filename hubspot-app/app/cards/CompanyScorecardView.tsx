@@ -25,6 +25,7 @@ import {
   TextArea,
 } from '@hubspot/ui-extensions';
 import {
+  CopyButton,
   Empty,
   LoadError,
   Loading,
@@ -38,6 +39,7 @@ import {
   useLoad,
   type Api,
   type CompanyCard,
+  type CopyText,
   type PartnerUpdate,
   type PilotLine,
   type WindowDays,
@@ -48,6 +50,8 @@ import { PILOT_STATUS_VARIANT, TIER_WORDS, WINDOW_OPTIONS, monthlyRows, progress
 interface Props {
   companyId: string;
   api: Api;
+  /** HubSpot's clipboard action. */
+  copy: CopyText;
 }
 
 /**
@@ -55,21 +59,33 @@ interface Props {
  * next, from GET /cards/company/:companyId. A company that has sent no referral is answered 404 by the server: the
  * card says so plainly rather than showing an error.
  */
-export function CompanyScorecardView({ companyId, api }: Props) {
+export function CompanyScorecardView({ companyId, api, copy }: Props) {
   const { state, reload, update } = useLoad(() => api.companyCard(companyId));
   if (state.status === 'loading') return <Loading label="Loading the referral scorecard" />;
   if (state.status === 'error') {
     if (state.error.status === 404) return <Empty title="No referrals from this source yet">{"Referralynx shows this company's scorecard once it has sent a referral."}</Empty>;
     return <LoadError title="The referral scorecard could not be loaded" error={state.error} onRetry={reload} />;
   }
-  return <Scorecard card={state.data} companyId={companyId} api={api} onChange={update} />;
+  return <Scorecard card={state.data} companyId={companyId} api={api} copy={copy} onChange={update} />;
 }
 
 function TrendArrow({ trend }: { trend: Trend | undefined }) {
   return trend ? <StatisticsTrend direction={trend.direction} color={trend.color} value={trend.value} /> : null;
 }
 
-function Scorecard({ card, companyId, api, onChange }: { card: CompanyCard; companyId: string; api: Api; onChange: (change: (card: CompanyCard) => CompanyCard) => void }) {
+function Scorecard({
+  card,
+  companyId,
+  api,
+  copy,
+  onChange,
+}: {
+  card: CompanyCard;
+  companyId: string;
+  api: Api;
+  copy: CopyText;
+  onChange: (change: (card: CompanyCard) => CompanyCard) => void;
+}) {
   const [days, setDays] = useState<WindowDays>('90');
   const { scorecard } = card;
   const w = scorecard?.windows[days];
@@ -156,7 +172,7 @@ function Scorecard({ card, companyId, api, onChange }: { card: CompanyCard; comp
       <RecentReferrals card={card} />
       <OpenFollowUps card={card} />
       <Pilots card={card} companyId={companyId} api={api} onChange={onChange} />
-      <PartnerUpdateAction companyId={companyId} api={api} />
+      <PartnerUpdateAction companyId={companyId} api={api} copy={copy} />
     </Flex>
   );
 }
@@ -350,11 +366,10 @@ function Pilots({ card, companyId, api, onChange }: { card: CompanyCard; company
 }
 
 /**
- * The partner update for the period under way, to paste into an email or a message to the source. HubSpot gives CRM
- * cards no clipboard action in @hubspot/ui-extensions 0.17 (copyTextToClipboard is for app pages only), so the text
- * is shown in a read-only box to select and copy.
+ * The partner update for the period under way, to paste into an email or a message to the source: prepared by the
+ * server, shown, and copied with HubSpot's clipboard action.
  */
-function PartnerUpdateAction({ companyId, api }: { companyId: string; api: Api }) {
+function PartnerUpdateAction({ companyId, api, copy }: { companyId: string; api: Api; copy: CopyText }) {
   const [update, setUpdate] = useState<{ status: 'idle' | 'loading' } | { status: 'ready'; update: PartnerUpdate } | { status: 'failed'; message: string }>({ status: 'idle' });
   const prepare = async () => {
     setUpdate({ status: 'loading' });
@@ -370,7 +385,7 @@ function PartnerUpdateAction({ companyId, api }: { companyId: string; api: Api }
       <Heading>Partner update</Heading>
       {update.status === 'ready' ? (
         <TextArea
-          label={`${update.update.title} so far (as of ${update.update.asOf}): select and copy`}
+          label={`${update.update.title} so far (as of ${update.update.asOf})`}
           name="partnerUpdate"
           readOnly
           rows={5}
@@ -383,8 +398,9 @@ function PartnerUpdateAction({ companyId, api }: { companyId: string; api: Api }
         </Alert>
       ) : null}
       <ButtonRow>
+        {update.status === 'ready' ? <CopyButton text={update.update.text} label="Copy the partner update" copy={copy} /> : null}
         <Button variant="secondary" disabled={update.status === 'loading'} onClick={() => void prepare()}>
-          {update.status === 'ready' ? 'Prepare it again' : 'Copy the partner update'}
+          {update.status === 'ready' ? 'Prepare it again' : 'Prepare the partner update'}
         </Button>
       </ButtonRow>
     </>

@@ -1,11 +1,13 @@
 import { Alert, DescriptionList, DescriptionListItem, Divider, Flex, Heading, Link, StatusTag, StepIndicator, Text, TextArea } from '@hubspot/ui-extensions';
-import { Empty, LoadError, Loading, NONE, hours, localDate, useLoad, type Api, type ReferralCard } from '@referralynx/hubspot-shared';
+import { CopyButton, Empty, LoadError, Loading, NONE, hours, localDate, useLoad, type Api, type CopyText, type ReferralCard } from '@referralynx/hubspot-shared';
 import { keyMoments, recordUrl, referralSteps } from './referralSteps';
 
 interface Props {
   referralId: string;
   portalId: number;
   api: Api;
+  /** HubSpot's clipboard action. */
+  copy: CopyText;
 }
 
 const TIMELY_VARIANT: Record<string, 'success' | 'danger' | 'default'> = { timely: 'success', not_timely: 'danger', missing: 'default' };
@@ -15,17 +17,17 @@ const TIMELY_VARIANT: Record<string, 'success' | 'danger' | 'default'> = { timel
  * GET /cards/referral/:referralId. A Referral record the server has not linked to an EHR referral (one typed in by
  * intake, before the EHR sent it) is answered 404: the card says so.
  */
-export function ReferralCardView({ referralId, portalId, api }: Props) {
+export function ReferralCardView({ referralId, portalId, api, copy }: Props) {
   const { state, reload } = useLoad(() => api.referralCard(referralId));
   if (state.status === 'loading') return <Loading label="Loading the referral" />;
   if (state.status === 'error') {
     if (state.error.status === 404) return <Empty title="Not from the EHR yet">Referralynx shows this referral once the EHR has sent it.</Empty>;
     return <LoadError title="The referral could not be loaded" error={state.error} onRetry={reload} />;
   }
-  return <Referral card={state.data} portalId={portalId} />;
+  return <Referral card={state.data} portalId={portalId} copy={copy} />;
 }
 
-function Referral({ card, portalId }: { card: ReferralCard; portalId: number }) {
+function Referral({ card, portalId, copy }: { card: ReferralCard; portalId: number; copy: CopyText }) {
   const steps = referralSteps(card);
   const moments = keyMoments(card);
   return (
@@ -60,7 +62,10 @@ function Referral({ card, portalId }: { card: ReferralCard; portalId: number }) 
       <Heading>Close the loop</Heading>
       {card.closeTheLoop ? (
         <>
-          <TextArea label={`${card.closeTheLoop.ruleLabel}: select and copy`} name="closeTheLoop" readOnly rows={4} value={card.closeTheLoop.message} />
+          <TextArea label={card.closeTheLoop.ruleLabel} name="closeTheLoop" readOnly rows={4} value={card.closeTheLoop.message} />
+          <Flex direction="row" gap="sm" align="center">
+            <CopyButton text={card.closeTheLoop.message} label="Copy the message" copy={copy} />
+          </Flex>
           <Text variant="microcopy">
             {card.closeTheLoop.task
               ? `From the follow-up task due ${localDate(card.closeTheLoop.task.dueAt, card.timeZone)} (${card.closeTheLoop.task.status}).`
