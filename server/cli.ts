@@ -3,7 +3,7 @@ import { Presets, SingleBar } from 'cli-progress';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, loadConfig, type AppConfig } from '../src/config/env';
 import { packageRoot, packageVersion } from '../src/config/packageRoot';
-import { tenantSettingsSchema } from '../src/config/tenantSettings';
+import { ZodError } from 'zod';
 import { HubSpotApiError, HubSpotUnavailableError } from '../src/hubspot/errors';
 import { createLogger, type Logger } from '../src/logger';
 import { toPublicReferral } from '../src/domain/referralLifecycle';
@@ -229,13 +229,12 @@ async function settingsCommand(config: AppConfig, options: { portal?: number; se
         if (path.length > 0) changes[name] = withEntry(changes[name] ?? (settings as Record<string, unknown>)[name], path, value);
         else changes[key] = value;
       }
-      const parsed = tenantSettingsSchema.partial().strict().safeParse(changes);
-      if (!parsed.success) {
-        throw new StartupError(
-          `Invalid settings:\n${parsed.error.issues.map((i) => `  - ${i.path.join('.') || i.message}: ${i.message}`).join('\n')}`,
-        );
+      try {
+        settings = await tenants.updateSettings(tenant.tenantId, changes);
+      } catch (error) {
+        if (!(error instanceof ZodError)) throw error;
+        throw new StartupError(`Invalid settings:\n${error.issues.map((i) => `  - ${i.path.join('.') || i.message}: ${i.message}`).join('\n')}`);
       }
-      settings = await tenants.updateSettings(tenant.tenantId, parsed.data);
     }
     say(`Settings of portal ${tenant.tenantId}:`);
     for (const [key, value] of Object.entries(settings)) say(`  ${key} = ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`);

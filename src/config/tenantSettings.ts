@@ -51,3 +51,30 @@ export const tenantSettingsSchema = z.object({
 export type TenantSettings = z.infer<typeof tenantSettingsSchema>;
 
 export const defaultTenantSettings: TenantSettings = tenantSettingsSchema.parse({});
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * The keys of `input` that its parse left out (paths like ['followUps', 'nonAdmitt']): the schema's objects drop
+ * keys they do not know, so a misspelt setting would otherwise be accepted and do nothing.
+ */
+export function unknownSettingPaths(input: unknown, parsed: unknown, path: string[] = []): string[][] {
+  if (!isPlainObject(input) || !isPlainObject(parsed)) return [];
+  return Object.entries(input).flatMap(([key, value]) =>
+    key in parsed ? unknownSettingPaths(value, parsed[key], [...path, key]) : [[...path, key]],
+  );
+}
+
+/**
+ * `changes` merged into `current` and checked, or zod's error: invalid values as the schema says them, and any key
+ * that is not a setting ("not a setting"), so nothing misspelt is silently dropped.
+ */
+export function mergeSettings(current: TenantSettings, changes: Record<string, unknown>): TenantSettings {
+  const merged = { ...current, ...changes };
+  const next = tenantSettingsSchema.parse(merged);
+  const unknown = unknownSettingPaths(changes, next);
+  if (unknown.length > 0) {
+    throw new z.ZodError(unknown.map((path) => ({ code: 'custom' as const, path, message: 'not a setting', input: undefined })));
+  }
+  return next;
+}

@@ -1,5 +1,5 @@
 import type { Clock } from '../clock';
-import { type TenantId, type TenantSettings, tenantSettingsSchema } from '../config/tenantSettings';
+import { mergeSettings, type TenantId, type TenantSettings, tenantSettingsSchema } from '../config/tenantSettings';
 import type { Pool } from './postgres';
 
 export interface Tenant {
@@ -42,11 +42,14 @@ export class TenantRepository {
     return { tenantId: row.tenant_id, name: row.name, settings: tenantSettingsSchema.parse(row.settings) };
   }
 
-  /** Merges `changes` into the tenant's settings; invalid values are refused with zod's message and nothing is written. */
-  async updateSettings(tenantId: TenantId, changes: Partial<TenantSettings>): Promise<TenantSettings> {
+  /**
+   * Merges `changes` into the tenant's settings; invalid values, and keys that are not settings, are refused with
+   * zod's error and nothing is written.
+   */
+  async updateSettings(tenantId: TenantId, changes: Partial<TenantSettings> | Record<string, unknown>): Promise<TenantSettings> {
     const current = await this.find(tenantId);
     if (!current) throw new Error(`unknown tenant ${tenantId}`);
-    const next = tenantSettingsSchema.parse({ ...current.settings, ...changes });
+    const next = mergeSettings(current.settings, changes);
     await this.pool.query('UPDATE tenants SET settings = $2, updated_at = now() WHERE tenant_id = $1', [
       tenantId,
       JSON.stringify(next),

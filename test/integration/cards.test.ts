@@ -774,6 +774,22 @@ describe('the settings page: reads beyond `referralynx status`, and its writes',
       ]),
     );
     expect(await card('/settings', { method: 'PUT', body: '{"phiMode": "sensitive-properties"}' })).toMatchObject({ status: 400, body: { error: { code: 'invalid_request' } } });
+    // A misspelt rule or parameter is refused, not dropped: it would otherwise be "saved" and do nothing.
+    const misspelt = await card('/settings', { method: 'PUT', body: JSON.stringify({ followUps: { nonAdmitt: { enabled: false }, checkIn: { enabled: true, everyDay: { A: 7 } } } }) });
+    expect(misspelt).toEqual({
+      status: 400,
+      body: {
+        error: {
+          code: 'invalid_request',
+          message: 'The request does not have the expected shape.',
+          // In the order of the settings they fall in (the rules' order, then keys that are none).
+          errors: [
+            { path: 'followUps.checkIn.everyDay', message: 'not a setting' },
+            { path: 'followUps.nonAdmitt', message: 'not a setting' },
+          ],
+        },
+      },
+    });
     expect((await tenants.find(portal()))?.settings).toEqual(before);
   });
 

@@ -259,5 +259,10 @@ describe('partner summaries', () => {
     const settings = runCli(['settings', '--set', 'followUps.partnerSummary.every=week', '--set', 'followUps.partnerSummary.at=07:30'], env);
     expect(await settings.exit()).toBe(0);
     expect((await tenants.find(portal()))?.settings.followUps.partnerSummary).toEqual({ enabled: true, every: 'week', at: '07:30' });
+    // A misspelt setting is refused by name, and nothing changes.
+    const misspelt = runCli(['settings', '--set', 'followUps.partnerSummary.evry=month'], env);
+    expect(await misspelt.exit()).toBe(1);
+    expect(misspelt.output()).toContain('followUps.partnerSummary.evry: not a setting');
+    expect((await tenants.find(portal()))?.settings.followUps.partnerSummary).toEqual({ enabled: true, every: 'week', at: '07:30' });
   });
 });
