@@ -181,7 +181,7 @@ export class CommissionStore {
                 o->'properties' AS properties
          FROM jsonb_array_elements($2::jsonb) AS x(o)),
        before AS (
-         SELECT c.referral_key, c.properties FROM commission_outcomes c JOIN incoming i USING (referral_key) WHERE c.tenant_id = $1),
+         SELECT c.referral_key, c.admission_key, c.properties FROM commission_outcomes c JOIN incoming i USING (referral_key) WHERE c.tenant_id = $1),
        saved AS (
          INSERT INTO commission_outcomes (tenant_id, referral_key, admission_key, outcome, properties)
          SELECT $1, referral_key, admission_key, outcome, properties FROM incoming
@@ -190,11 +190,25 @@ export class CommissionStore {
          RETURNING referral_key)
        SELECT i.admission_key FROM incoming i LEFT JOIN before b USING (referral_key)
        WHERE i.admission_key IS NOT NULL AND i.properties IS DISTINCT FROM b.properties
-       ORDER BY i.admission_key`,
+       UNION
+       -- The admission a referral had before (cancelled, or another taken its place): its properties are cleared.
+       SELECT b.admission_key FROM incoming i JOIN before b USING (referral_key)
+       WHERE b.admission_key IS NOT NULL AND b.admission_key IS DISTINCT FROM i.admission_key
+       ORDER BY 1`,
       [tenantId, JSON.stringify(outcomes)],
     );
     // Referrals no longer among the cases (none are deleted today) would keep their last outcome: nothing to remove.
     return rows.map((row) => row.admission_key);
+  }
+
+  /** Of these referrals, those whose commissions were computed (they have an outcome). */
+  async referralsWithOutcome(queryable: Queryable, tenantId: TenantId, referralKeys: readonly string[]): Promise<Set<string>> {
+    if (referralKeys.length === 0) return new Set();
+    const { rows } = await queryable.query<{ referral_key: string }>(
+      'SELECT referral_key FROM commission_outcomes WHERE tenant_id = $1 AND referral_key = ANY($2::text[])',
+      [tenantId, referralKeys],
+    );
+    return new Set(rows.map((row) => row.referral_key));
   }
 
   /** The commission properties last computed for these admissions (of the first referral by key, should two name one). */

@@ -66,6 +66,25 @@ export function toCommissionProperties(outcome: CommissionOutcome, lines: readon
   };
 }
 
+/**
+ * The commission properties of these admissions for the admission sync: each one's as last computed; blank for an
+ * admission that is no longer its referral's (cancelled, or another admission took its place) once the referral's
+ * commissions were computed, so the record stops saying it earned anything and payroll reports do not count it twice.
+ * Admissions of a tenant without a plan get none, and their records are left as they are.
+ */
+export async function admissionCommissionProperties(
+  queryable: PoolClient | Pool,
+  tenantId: Tenant['tenantId'],
+  admissions: ReadonlyArray<{ admissionKey: string; referralKey?: string }>,
+): Promise<Map<string, Record<string, string>>> {
+  const computed = await store.admissionProperties(queryable, tenantId, admissions.map((a) => a.admissionKey));
+  const orphans = admissions.filter((a) => !computed.has(a.admissionKey) && a.referralKey !== undefined);
+  const counted = await store.referralsWithOutcome(queryable, tenantId, orphans.map((a) => a.referralKey as string));
+  const blank = Object.fromEntries(COMMISSION_PROPERTIES.map((name) => [name, '']));
+  for (const admission of orphans) if (counted.has(admission.referralKey as string)) computed.set(admission.admissionKey, blank);
+  return computed;
+}
+
 /** The engine's view of a stored referral: the marketer's owner is the attribution's owner when chosen by marketer. */
 function toCommissionCase(stored: StoredCase): CommissionCase {
   return {

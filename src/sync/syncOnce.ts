@@ -9,10 +9,10 @@ import { describeErrorSafely } from '../logger';
 import { inTransaction, type Pool, type PoolClient } from '../store/postgres';
 import { SyncQueue, type QueueKind, type RecordKind, type SyncJob } from '../store/syncQueue';
 import { SyncStore } from '../store/syncStore';
-import { CommissionStore } from '../store/commissionStore';
 import type { Tenant } from '../store/tenants';
 import { systemClock, type Clock } from '../clock';
 import { attributeReferrals } from './attribution';
+import { admissionCommissionProperties } from './commissions';
 import { decideReferralFollowUps, syncTaskJobs } from './followUps';
 import { recordReferralFacts, syncScorecardJobs } from './scorecards';
 import { adoptHandEnteredReferrals, receivedDateOf } from './handEntered';
@@ -168,7 +168,7 @@ async function syncJobs(client: PoolClient, queue: SyncQueue, target: SyncTarget
     const referralIds = await store.lastWritten(client, tenantId, 'referral', referralKeys);
     const decisions = await store.decisions(client, tenantId, referralKeys);
     // The commission properties as last computed (src/sync/commissions.ts): part of the record, so part of its hash.
-    const commissions = await new CommissionStore().admissionProperties(client, tenantId, keys);
+    const commissions = await admissionCommissionProperties(client, tenantId, admissions);
     plans = admissions.map((state) => {
       const referral = state.referralKey ? referrals.get(state.referralKey) : undefined;
       const decision = state.referralKey ? decisions.get(state.referralKey) : undefined;

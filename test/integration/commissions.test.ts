@@ -309,3 +309,28 @@ describe('a new version of the plan', () => {
     expect(await store.periodLines(harness.db.pool, tenant.tenantId, '2026-10')).toEqual(before);
   });
 });
+
+describe('an admission cancelled or replaced in the EHR', () => {
+  it("clears the commission of the admission that no longer stands; the one that took its place carries it", async () => {
+    // R5 (James, home health, commercial): A5 is cancelled on 11-21 and the patient admitted again as A5b, SOC 11-22.
+    // R5 now counts at 11-22 under plan v1 (v2 starts 12-01), James's 1st of November: $100 x1.0 x1.0 = $100.00.
+    await push([{ kind: 'admission.cancelled', occurredAt: '2026-11-21T15:00:00Z', patient: { id: 'p5' }, admissionKey: 'A5' }, admitted('A5b', 'R5', 'p5', '2026-11-22')]);
+    await sync();
+    const run = await recomputeCommissions(harness.db.pool, queue, tenant, new Date('2026-12-02T18:00:00Z'));
+    // A5b's properties are new and A5's are cleared: both records are queued.
+    expect(run?.queued).toBe(2);
+    await sync();
+    const records = await admissionRecords();
+    expect(records.get('A5b')).toMatchObject({ rlx_commission_status: 'earned', rlx_commission_amount: '100', rlx_commission_payee: JAMES, rlx_commission_plan_version: '1' });
+    // Without this, the cancelled A5 would still say "earned $100" and a payroll report would pay James twice.
+    const cancelled = records.get('A5');
+    for (const name of ['rlx_commission_status', 'rlx_commission_amount', 'rlx_commission_payee', 'rlx_commission_period', 'rlx_commission_plan_id']) {
+      expect([null, '']).toContain(cancelled?.[name] ?? null);
+    }
+
+    // The next run has nothing more to clear or write.
+    const again = await recomputeCommissions(harness.db.pool, queue, tenant, new Date('2026-12-02T18:05:00Z'));
+    expect(again?.queued).toBe(0);
+    expect(await sync()).toEqual({ taken: 0, written: 0, unchanged: 0, failed: 0 });
+  });
+});
