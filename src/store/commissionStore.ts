@@ -241,17 +241,20 @@ export class CommissionStore {
     return rows[0]?.at ?? new Date(0);
   }
 
-  async lastRun(queryable: Queryable, tenantId: TenantId): Promise<{ ranAt: Date; watermark: Date } | undefined> {
-    const { rows } = await queryable.query<{ ran_at: Date; watermark: Date }>('SELECT ran_at, watermark FROM commission_runs WHERE tenant_id = $1', [tenantId]);
+  async lastRun(queryable: Queryable, tenantId: TenantId): Promise<{ ranAt: Date; watermark: Date; tookMs: number } | undefined> {
+    const { rows } = await queryable.query<{ ran_at: Date; watermark: Date; took_ms: number }>(
+      'SELECT ran_at, watermark, took_ms FROM commission_runs WHERE tenant_id = $1',
+      [tenantId],
+    );
     const row = rows[0];
-    return row ? { ranAt: row.ran_at, watermark: row.watermark } : undefined;
+    return row ? { ranAt: row.ran_at, watermark: row.watermark, tookMs: row.took_ms } : undefined;
   }
 
-  async recordRun(client: Queryable, tenantId: TenantId, ranAt: Date, watermark: Date): Promise<void> {
+  async recordRun(client: Queryable, tenantId: TenantId, ranAt: Date, watermark: Date, tookMs = 0): Promise<void> {
     await client.query(
-      `INSERT INTO commission_runs (tenant_id, ran_at, watermark) VALUES ($1, $2, $3)
-       ON CONFLICT (tenant_id) DO UPDATE SET ran_at = EXCLUDED.ran_at, watermark = EXCLUDED.watermark`,
-      [tenantId, ranAt, watermark],
+      `INSERT INTO commission_runs (tenant_id, ran_at, watermark, took_ms) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (tenant_id) DO UPDATE SET ran_at = EXCLUDED.ran_at, watermark = EXCLUDED.watermark, took_ms = EXCLUDED.took_ms`,
+      [tenantId, ranAt, watermark, Math.round(tookMs)],
     );
   }
 }

@@ -113,6 +113,7 @@ export interface CommissionRunSummary {
 
 /** One run inside the caller's transaction, which holds the tenant's commission lock. */
 async function runLocked(client: PoolClient, queue: SyncQueue, tenant: Tenant, now: Date): Promise<CommissionRunSummary> {
+  const started = performance.now();
   const { tenantId } = tenant;
   const watermark = await store.latestChange(client, tenantId);
   const versions = await store.planVersions(client, tenantId);
@@ -157,7 +158,7 @@ async function runLocked(client: PoolClient, queue: SyncQueue, tenant: Tenant, n
     })),
   );
   await queue.enqueue(client, tenantId, 'admission', changed);
-  await store.recordRun(client, tenantId, now, watermark);
+  await store.recordRun(client, tenantId, now, watermark, performance.now() - started);
   for (const outcome of run.outcomes) summary.byStatus[outcome.status] += 1;
   return { ...summary, referrals: run.outcomes.length, openLines: open.length, queued: changed.length, lines: open };
 }
@@ -173,15 +174,27 @@ export async function recomputeCommissions(pool: Pool, queue: SyncQueue, tenant:
 }
 
 /**
- * The server's check, every minute: computes again when something the engine reads changed since the last run, when
- * the last run was on an earlier local day (date-based counting points and clawback windows move with the calendar:
- * the day's first minute does it, and a day missed while the server was down is made up at start), or when nothing
- * was ever computed. Returns the run, or undefined when there was nothing to do or another process is on it.
+ * After a change, the next run waits this many times as long as the last one took: a run over every referral of a
+ * large portal takes seconds (`npm run bench:commissions`), and a feed that changes something every minute must not
+ * keep the server computing commissions. At most a tenth of its time goes to them; HubSpot's values follow within a
+ * minute on a small portal, within ten times a run's length on a large one.
+ */
+export const COMMISSION_RUN_SPACING = 10;
+
+/**
+ * The server's check, every minute: computes again when something the engine reads changed since the last run (and
+ * the last run is COMMISSION_RUN_SPACING times its length behind), when the last run was on an earlier local day
+ * (date-based counting points and clawback windows move with the calendar: the day's first minute does it, and a day
+ * missed while the server was down is made up at start), or when nothing was ever computed. Returns the run, or
+ * undefined when there was nothing to do yet or another process is on it.
  */
 export async function recomputeCommissionsIfChanged(pool: Pool, queue: SyncQueue, tenant: Tenant, now: Date): Promise<CommissionRunSummary | undefined> {
   const last = await store.lastRun(pool, tenant.tenantId);
   const day = (at: Date) => DateTime.fromJSDate(at, { zone: tenant.settings.timeZone }).toISODate();
-  if (last && day(last.ranAt) === day(now) && (await store.latestChange(pool, tenant.tenantId)) <= last.watermark) return undefined;
+  if (last && day(last.ranAt) === day(now)) {
+    if (now.getTime() - last.ranAt.getTime() < COMMISSION_RUN_SPACING * last.tookMs) return undefined;
+    if ((await store.latestChange(pool, tenant.tenantId)) <= last.watermark) return undefined;
+  }
   return recomputeCommissions(pool, queue, tenant, now);
 }
 

@@ -205,6 +205,20 @@ describe('commissions on Admission records', () => {
     expect(await recomputeCommissionsIfChanged(harness.db.pool, queue, tenant, new Date('2026-11-11T04:59:00Z'))).toBeUndefined();
     expect(await recomputeCommissionsIfChanged(harness.db.pool, queue, tenant, new Date('2026-11-11T05:00:00Z'))).toMatchObject({ queued: 0 });
   });
+
+  it('after a change, waits ten times as long as the last run took before running again (a large portal, a live feed)', async () => {
+    // As if the last run, at 11-11 12:00 UTC, had taken 30 s: the next one after a change comes 300 s after it.
+    const last = await store.lastRun(harness.db.pool, tenant.tenantId);
+    await store.recordRun(harness.db.pool, tenant.tenantId, new Date('2026-11-11T12:00:00Z'), last!.watermark, 30_000);
+    await push([referral('R6', 'p6', '2026-11-11T12:01:00Z', { businessLine: 'home_health', payerCategory: 'commercial', marketerId: 'MKT-2' })]);
+    expect(await recomputeCommissionsIfChanged(harness.db.pool, queue, tenant, new Date('2026-11-11T12:04:59Z'))).toBeUndefined();
+    const run = await recomputeCommissionsIfChanged(harness.db.pool, queue, tenant, new Date('2026-11-11T12:05:00Z'));
+    // R6 is received, not admitted: not yet eligible, nothing to write.
+    expect(run).toMatchObject({ referrals: 6, queued: 0 });
+    expect(run?.byStatus.not_yet_eligible).toBe(2);
+    // That run was quick: the spacing is its own length again, not the 30 s of before.
+    expect((await store.lastRun(harness.db.pool, tenant.tenantId))?.tookMs).toBeLessThan(30_000);
+  });
 });
 
 describe('closing a month', () => {
