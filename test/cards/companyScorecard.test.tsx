@@ -53,19 +53,15 @@ describe('the company scorecard tab', () => {
     expect(text).toContain('Check-ins are off');
   });
 
-  it("shows Mercy General's 90 days: the five figures with their trend against the year", async () => {
+  it("shows Mercy General's 90 days: the five figures, and no arrow on so few cases", async () => {
     const { renderer } = renderCard({ [CARD]: ok(mercyCard) });
     await renderer.waitFor(() => expect(statistic(renderer, 'Referrals').props.number).toBe(6));
     expect(statistic(renderer, 'Admissions').props.number).toBe(3);
     expect(statistic(renderer, 'Conversion').props.number).toBe('75%');
     expect(statistic(renderer, 'Median hours to SOC').props.number).toBe('30 h');
     expect(statistic(renderer, 'Timely initiation').props.number).toBe('50%');
-    // 3 admissions in 90 days against 3 in 365: about 306% more a day; conversion 75% against 60%: 15 points up.
-    expect(statistic(renderer, 'Admissions').find(StatisticsTrend).props).toMatchObject({ direction: 'increase', color: 'green', value: '306% vs 365 days' });
-    expect(statistic(renderer, 'Conversion').find(StatisticsTrend).props).toMatchObject({ direction: 'increase', color: 'green', value: '15 points vs 365 days' });
-    // Too few referrals to call a trend; hours and timely initiation as in the year.
-    expect(statistic(renderer, 'Referrals').maybeFind(StatisticsTrend)).toBeNull();
-    expect(statistic(renderer, 'Median hours to SOC').maybeFind(StatisticsTrend)).toBeNull();
+    // 3 admissions in the year (fewer than 10), 1 outcome outside the window (fewer than 5): nothing to call a trend.
+    expect(renderer.maybeFind(StatisticsTrend)).toBeNull();
     expect(textOf(renderer.getRootNode())).toContain('1 referral pending and 1 cancelled by the source, counted apart from conversion.');
   });
 
@@ -76,12 +72,51 @@ describe('the company scorecard tab', () => {
     await renderer.waitFor(() => expect(statistic(renderer, 'Referrals').props.number).toBe(4));
     expect(statistic(renderer, 'Conversion').props.number).toBe('67%');
     expect(statistic(renderer, 'Median hours to SOC').props.number).toBe('25 h');
-    // 25 hours against the year's 30: 17% faster, good news.
-    expect(statistic(renderer, 'Median hours to SOC').find(StatisticsTrend).props).toMatchObject({ direction: 'decrease', color: 'green', value: '17% vs 365 days' });
     renderer.find(Select, { name: 'window' }).trigger('onChange', '365' as never);
     await renderer.waitFor(() => expect(statistic(renderer, 'Referrals').props.number).toBe(7));
     expect(renderer.maybeFind(StatisticsTrend)).toBeNull();
     expect(rowsText(renderer, 0)?.slice(1)).toEqual(['Insurance not accepted / no authorization1', 'Outside service area1']);
+  });
+
+  describe('trend arrows on a busy source, the window against the rest of the year', () => {
+    // The year: 120 admitted, 40 not (conversion 75%); timely 80 of 120; median 30 h.
+    const year = { referrals: 170, admitted: 120, nonAdmitted: 40, timely: 80, notTimely: 40, medianHoursToSoc: 30, conversion: 0.75, timelyRate: 80 / 120 };
+    const busy = {
+      ...mercyCard,
+      scorecard: {
+        ...mercyCard.scorecard!,
+        windows: {
+          // 90 days: 45 admitted, 5 not; timely 38 of 45; median 22 h.
+          '90': { ...mercyCard.scorecard!.windows['90'], referrals: 52, admitted: 45, nonAdmitted: 5, timely: 38, notTimely: 7, medianHoursToSoc: 22, conversion: 0.9, timelyRate: 38 / 45 },
+          // 30 days: 12 admitted, 4 not; timely 9 of 14; median 28 h.
+          '30': { ...mercyCard.scorecard!.windows['30'], referrals: 17, admitted: 12, nonAdmitted: 4, timely: 9, notTimely: 5, medianHoursToSoc: 28, conversion: 0.75, timelyRate: 9 / 14 },
+          '365': { ...mercyCard.scorecard!.windows['365'], ...year },
+        },
+      },
+    };
+
+    it('draws an arrow where the 90 days differ from the rest of the year beyond chance', async () => {
+      const { renderer } = renderCard({ [CARD]: ok(busy) });
+      await renderer.waitFor(() => expect(statistic(renderer, 'Admissions').props.number).toBe(45));
+      // 45 of the year's 120 in 90 days, where an even year puts 120 x 90/365 = 29.6 (sd 4.72): z = 3.26. The other
+      // 75 came in 275 days: about 25 per 90 days.
+      expect(statistic(renderer, 'Admissions').find(StatisticsTrend).props).toMatchObject({ direction: 'increase', color: 'green', value: '45 vs about 25 per 90 days the rest of the year' });
+      // 45 of 50 (90%) against 75 of 110 (68%); pooled 75%, se 0.0739: z = 2.95.
+      expect(statistic(renderer, 'Conversion').find(StatisticsTrend).props).toMatchObject({ direction: 'increase', color: 'green', value: '90% vs 68% the rest of the year' });
+      // 38 of 45 (84%) against 42 of 75 (56%); pooled 66.7%, se 0.0889: z = 3.2.
+      expect(statistic(renderer, 'Timely initiation').find(StatisticsTrend).props).toMatchObject({ direction: 'increase', color: 'green', value: '84% vs 56% the rest of the year' });
+      // 22 h against the year's 30 h on 45 and 75 admissions: 27% faster, good news.
+      expect(statistic(renderer, 'Median hours to SOC').find(StatisticsTrend).props).toMatchObject({ direction: 'decrease', color: 'green', value: '22 h vs 30 h over the year' });
+    });
+
+    it('draws none where the 30 days are within chance of the rest of the year', async () => {
+      const { renderer } = renderCard({ [CARD]: ok(busy) });
+      await renderer.waitFor(() => expect(statistic(renderer, 'Admissions').props.number).toBe(45));
+      renderer.find(Select, { name: 'window' }).trigger('onChange', '30' as never);
+      await renderer.waitFor(() => expect(statistic(renderer, 'Admissions').props.number).toBe(12));
+      // 12 where 9.9 are expected (sd 3.0): z = 0.71. 75% against 75%. 64% against 67%: z = -0.2. 28 h vs 30 h: 7%.
+      expect(renderer.maybeFind(StatisticsTrend)).toBeNull();
+    });
   });
 
   it('shows a significant rise in referrals with an up arrow', async () => {

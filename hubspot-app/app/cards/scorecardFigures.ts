@@ -28,31 +28,62 @@ export function referralTrend(scorecard: Scorecard): Trend | undefined {
   return scorecard.trend === 'up' ? { direction: 'increase', color: 'green', value } : { direction: 'decrease', color: 'red', value };
 }
 
-/** Below this change against the year, a window's figure is shown without an arrow. */
-const MIN_CHANGE = 0.05;
+/** Two-sided 95%: an arrow says the change is unlikely to be chance, as the server's referral trend does. */
+const Z95 = 1.96;
+/** Fewer cases than these in the year (counts, medians) or on either side (shares), and no arrow is drawn. */
+const MIN_CASES = 10;
+const MIN_SHARE_CASES = 5;
+
+const pct = (share: number) => `${Math.round(share * 100)}%`;
+const arrow = (up: boolean, higherIsBetter: boolean, value: string): Trend => ({ direction: up ? 'increase' : 'decrease', color: up === higherIsBetter ? 'green' : 'red', value });
 
 /**
- * The other figures: the window against the last 365 days (per day for counts, as a share or hours for the rest).
- * No arrow for the 365-day window itself, or where either side is unknown.
+ * A count in the window's `days` against the rest of the year: were the year's `yearTotal` spread evenly, the window
+ * would hold days/365 of them; the arrow shows when its count is that far off (binomial, 95%).
  */
-function againstYear(current: number | null, year: number | null, kind: 'count' | 'share' | 'hours', higherIsBetter: boolean): Trend | undefined {
-  if (current === null || year === null) return undefined;
-  const change = kind === 'share' ? current - year : year === 0 ? (current > 0 ? 1 : 0) : (current - year) / year;
-  if (Math.abs(change) < MIN_CHANGE) return undefined;
-  const up = change > 0;
-  const value = kind === 'share' ? `${Math.round(Math.abs(change) * 100)} points vs 365 days` : `${Math.round(Math.abs(change) * 100)}% vs 365 days`;
-  return { direction: up ? 'increase' : 'decrease', color: up === higherIsBetter ? 'green' : 'red', value };
+function countTrend(inWindow: number, yearTotal: number, days: number, higherIsBetter: boolean): Trend | undefined {
+  if (yearTotal < MIN_CASES) return undefined;
+  const p = days / 365;
+  const z = (inWindow - yearTotal * p) / Math.sqrt(yearTotal * p * (1 - p));
+  if (Math.abs(z) < Z95) return undefined;
+  const restPerWindow = Math.round(((yearTotal - inWindow) * days) / (365 - days));
+  return arrow(z > 0, higherIsBetter, `${inWindow} vs about ${restPerWindow} per ${days} days the rest of the year`);
 }
 
+/** A share in the window against the rest of the year's (two-proportion test, 95%). */
+function shareTrend(part: number, whole: number, yearPart: number, yearWhole: number, higherIsBetter: boolean): Trend | undefined {
+  const restPart = yearPart - part;
+  const restWhole = yearWhole - whole;
+  if (whole < MIN_SHARE_CASES || restWhole < MIN_SHARE_CASES) return undefined;
+  const pooled = yearPart / yearWhole;
+  if (pooled === 0 || pooled === 1) return undefined;
+  const z = (part / whole - restPart / restWhole) / Math.sqrt(pooled * (1 - pooled) * (1 / whole + 1 / restWhole));
+  if (Math.abs(z) < Z95) return undefined;
+  return arrow(z > 0, higherIsBetter, `${pct(part / whole)} vs ${pct(restPart / restWhole)} the rest of the year`);
+}
+
+/** Median hours against the year's: only on enough admissions on both sides and a change of a tenth or more. */
+function medianTrend(window: WindowScore, year: WindowScore): Trend | undefined {
+  const [now, then] = [window.medianHoursToSoc, year.medianHoursToSoc];
+  if (now === null || then === null || then === 0 || window.admitted < MIN_CASES || year.admitted - window.admitted < MIN_CASES) return undefined;
+  const change = (now - then) / then;
+  if (Math.abs(change) < 0.1) return undefined;
+  return arrow(change > 0, false, `${Math.round(now)} h vs ${Math.round(then)} h over the year`);
+}
+
+/**
+ * The other figures' arrows: the window against the rest of the year, shown only when the difference is unlikely to
+ * be chance (a source that sent three referrals gets no arrow for them). None for the 365-day window itself.
+ */
 export function windowTrends(scorecard: Scorecard, days: WindowDays): Record<'admissions' | 'conversion' | 'medianHoursToSoc' | 'timelyRate', Trend | undefined> {
   const w: WindowScore = scorecard.windows[days];
   const year = scorecard.windows['365'];
   if (days === '365') return { admissions: undefined, conversion: undefined, medianHoursToSoc: undefined, timelyRate: undefined };
   return {
-    admissions: againstYear(w.admitted / DAYS[days], year.admitted / 365, 'count', true),
-    conversion: againstYear(w.conversion, year.conversion, 'share', true),
-    medianHoursToSoc: againstYear(w.medianHoursToSoc, year.medianHoursToSoc, 'hours', false),
-    timelyRate: againstYear(w.timelyRate, year.timelyRate, 'share', true),
+    admissions: countTrend(w.admitted, year.admitted, DAYS[days], true),
+    conversion: shareTrend(w.admitted, w.admitted + w.nonAdmitted, year.admitted, year.admitted + year.nonAdmitted, true),
+    medianHoursToSoc: medianTrend(w, year),
+    timelyRate: shareTrend(w.timely, w.timely + w.notTimely, year.timely, year.timely + year.notTimely, true),
   };
 }
 
