@@ -1,11 +1,13 @@
 import { Presets, SingleBar } from 'cli-progress';
 import type { SourceObjectType } from '../../src/domain/attribution';
+import { formatCents } from '../../src/domain/commissions';
 import { dataModelSchema } from '../../src/hubspot/provision';
 import type { Pool } from '../../src/store/postgres';
 import { SyncQueue } from '../../src/store/syncQueue';
 import { SyncStore } from '../../src/store/syncStore';
 import type { Tenant } from '../../src/store/tenants';
 import { backfill, type BackfillProgress } from '../../src/sync/backfill';
+import { commissionStanding } from '../../src/sync/commissions';
 import { syncTarget } from '../../src/sync/syncOnce';
 import { shareHubSpotBudget } from '../../src/sync/budgetShare';
 import { mapSource } from '../../src/sync/sourceMapping';
@@ -18,8 +20,9 @@ type Say = (line?: string) => void;
 
 export async function printStatus(say: Say, pool: Pool, tenant: Tenant, feeds: Record<string, number>, json: boolean): Promise<void> {
   const sync = await syncStatus(pool, tenant.tenantId);
+  const commissions = await commissionStanding(pool, tenant.tenantId);
   if (json) {
-    say(JSON.stringify({ portal: tenant.tenantId, feeds, sync }, null, 2));
+    say(JSON.stringify({ portal: tenant.tenantId, feeds, sync, commissions }, null, 2));
     return;
   }
   say(`Portal ${tenant.tenantId}`);
@@ -38,6 +41,12 @@ export async function printStatus(say: Say, pool: Pool, tenant: Tenant, feeds: R
     writers === 0
       ? '  Writers none running: start the server (`referralynx start`) to send the queue to HubSpot'
       : `  Writers ${writers} process${writers === 1 ? '' : 'es'} sharing the portal's HubSpot budget equally: ${sync.writers.map((w) => w.description).join('; ')}`,
+  );
+  say(
+    commissions.plan
+      ? `  Commissions plan ${commissions.plan.id} v${commissions.plan.version}; last computed ${commissions.lastRunAt ? `${commissions.lastRunAt.toISOString()} in ${((commissions.lastRunMs ?? 0) / 1000).toFixed(1)} s` : 'never'}; ` +
+          `closed through ${commissions.closedThrough ?? 'no month yet'}; open months ${commissions.openLines} line${commissions.openLines === 1 ? '' : 's'}, ${formatCents(commissions.openCents)}`
+      : '  Commissions no plan saved (`referralynx commissions plan save <file>`)',
   );
   for (const e of sync.errors) say(`  ${e.dead ? 'dead' : 'error'}   ${e.kind} ${e.key} after ${e.attempts} attempts: ${e.error}`);
 }

@@ -257,4 +257,16 @@ export class CommissionStore {
       [tenantId, ranAt, watermark, Math.round(tookMs)],
     );
   }
+
+  /** For `referralynx status`: the latest closed month, and the open months' lines and their total. */
+  async standing(queryable: Queryable, tenantId: TenantId): Promise<{ closedThrough: string | null; openLines: number; openCents: number }> {
+    const { rows } = await queryable.query<{ closed_through: string | null; open_lines: number; open_cents: string | null }>(
+      `SELECT (SELECT max(period) FROM commission_closed_periods WHERE tenant_id = $1) AS closed_through,
+              count(*)::int AS open_lines, sum((line->>'amountCents')::bigint) AS open_cents
+       FROM commission_lines WHERE tenant_id = $1`,
+      [tenantId],
+    );
+    const row = rows[0];
+    return { closedThrough: row?.closed_through ?? null, openLines: row?.open_lines ?? 0, openCents: Number(row?.open_cents ?? 0) };
+  }
 }

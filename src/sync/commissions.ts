@@ -198,6 +198,30 @@ export async function recomputeCommissionsIfChanged(pool: Pool, queue: SyncQueue
   return recomputeCommissions(pool, queue, tenant, now);
 }
 
+/** Where a portal's commissions stand, for `referralynx status`. */
+export interface CommissionStanding {
+  /** The latest plan version saved; null without a plan (nothing is computed). */
+  plan: { id: string; version: number } | null;
+  lastRunAt: Date | null;
+  lastRunMs: number | null;
+  /** The latest closed month (YYYY-MM). */
+  closedThrough: string | null;
+  /** Lines of the open months, and what they pay in all. */
+  openLines: number;
+  openCents: number;
+}
+
+export async function commissionStanding(pool: Pool, tenantId: Tenant['tenantId']): Promise<CommissionStanding> {
+  const [versions, last, standing] = await Promise.all([store.planVersions(pool, tenantId), store.lastRun(pool, tenantId), store.standing(pool, tenantId)]);
+  const latest = versions[versions.length - 1];
+  return {
+    plan: latest ? { id: latest.id, version: latest.version } : null,
+    lastRunAt: last?.ranAt ?? null,
+    lastRunMs: last?.tookMs ?? null,
+    ...standing,
+  };
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Plans, roster, closing
 

@@ -348,3 +348,13 @@ describe('an admission cancelled or replaced in the EHR', () => {
     expect(await sync()).toEqual({ taken: 0, written: 0, unchanged: 0, failed: 0 });
   });
 });
+
+describe('referralynx status', () => {
+  it('says where commissions stand: the plan, the last run, the month closed through, the open months', async () => {
+    // Plan v2 saved; October closed. Open: November's clawback of A2, -$120.00. R5's move to A5b changes nothing
+    // issued: its line (James, $100.00) is what October issued for it, so there is no correction.
+    const cli = runCli(['status'], { DATABASE_URL: harness.db.url });
+    expect(await cli.exit()).toBe(0);
+    expect(cli.output()).toMatch(/Commissions plan liaisons v2; last computed 2026-12-02T18:05:00\.000Z in \d+\.\d s; closed through 2026-10; open months 1 line, -\$120\.00/);
+  });
+});
