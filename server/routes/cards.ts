@@ -393,7 +393,7 @@ async function settingsCard(deps: CardRouteDependencies, request: CardRequest) {
     },
     followUps: tenant.settings.followUps,
     followUpRules: followUpRules.map((rule) => ({ value: rule.value, label: rule.label })),
-    nonAdmitReasons: nonAdmitReasonsOf(tenant.settings),
+    nonAdmitReasons: nonAdmitReasonsOnPage(tenant.settings),
     timeZone: tenant.settings.timeZone,
     holidayCalendar: tenant.settings.holidayCalendar,
   };
@@ -514,6 +514,12 @@ async function settingsAdditions(deps: CardRouteDependencies, tenant: Tenant, sy
   };
 }
 
+/** The tenant's reasons as the settings page edits them: each says whether it is a default the agency reworded. */
+function nonAdmitReasonsOnPage(settings: Tenant['settings']) {
+  const entries = new Set(settings.nonAdmitReasons.map((entry) => entry.value));
+  return nonAdmitReasonsOf(settings).map((reason) => ({ ...reason, reworded: reason.isDefault && entries.has(reason.value) }));
+}
+
 /** What the settings page may change; the values are checked by the tenant settings schema when merged. */
 const settingsBody = z
   .object({
@@ -556,7 +562,7 @@ async function saveSettings(deps: CardRouteDependencies, request: CardRequest) {
     followUps: saved.followUps,
     timeZone: saved.timeZone,
     holidayCalendar: saved.holidayCalendar,
-    nonAdmitReasons: nonAdmitReasonsOf(saved),
+    nonAdmitReasons: nonAdmitReasonsOnPage(saved),
   };
 }
 
