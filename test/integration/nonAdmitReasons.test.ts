@@ -23,6 +23,7 @@ import { SyncQueue } from '../../src/store/syncQueue';
 import { SyncStore } from '../../src/store/syncStore';
 import { TenantRepository, type Tenant } from '../../src/store/tenants';
 import { syncTarget, syncUntilIdle } from '../../src/sync/syncOnce';
+import { runCli } from '../support/cli';
 import { SANDBOX_TOKEN, startTestSandbox, type SandboxHarness } from '../support/sandbox';
 
 /**
@@ -252,4 +253,21 @@ describe("the agency's non-admit reasons", () => {
     const referral = await card(`/referral/${await referralId('R-7001')}`);
     expect(referral.body.nonAdmit).toEqual({ reason: 'no_caregiver', label: 'No caregiver at home', words: NO_CAREGIVER.words, offer: NO_CAREGIVER.offer, outcome: 'not admitted' });
   });
+
+  it('is set from a file with the CLI, which gives HubSpot the new option first, and refuses a bad file naming the entry', async () => {
+    const env = { DATABASE_URL: harness.db.url, HUBSPOT_ACCESS_TOKEN: SANDBOX_TOKEN, HUBSPOT_API_BASE_URL: harness.sandbox.url };
+    const bad = path.join(workDir, 'bad-reasons.json');
+    fs.writeFileSync(bad, JSON.stringify([NO_CAREGIVER, { value: 'Unsafe Home', label: 'Unsafe home' }]));
+    const refused = runCli(['settings', '--non-admit-reasons', bad], env);
+    expect(await refused.exit()).not.toBe(0);
+    expect(refused.output()).toContain('nonAdmitReasons.1.value: must be a lower-case slug');
+
+    const file = path.join(workDir, 'reasons.json');
+    fs.writeFileSync(file, JSON.stringify([NO_CAREGIVER, { value: 'unsafe_home', label: 'Unsafe home' }]));
+    const cli = runCli(['settings', '--non-admit-reasons', file], env);
+    expect(await cli.exit()).toBe(0);
+    expect(cli.output()).toContain('HubSpot: completed Referral.rlx_non_admit_reason: 1 option added');
+    expect((await reasonProperty()).options.map((o) => o.value).slice(-2)).toEqual(['no_caregiver', 'unsafe_home']);
+    expect((await tenants.find(portal()))?.settings.nonAdmitReasons).toEqual([NO_CAREGIVER, { value: 'unsafe_home', label: 'Unsafe home' }]);
+  }, 60_000);
 });
