@@ -507,7 +507,7 @@ export function buildProgram(run: Runner, runWithoutConfig: (work: () => Promise
     );
   program
     .command('settings')
-    .description("show or change a portal's settings (timeZone, holidayCalendar, phiMode, nameMatchThreshold, unmatchedSources, marketerOwners.<id>, defaultOwner)")
+    .description("show or change a portal's settings (timeZone, holidayCalendar, phiMode, nameMatchThreshold, unmatchedSources, marketerOwners.<id>, defaultOwner, nonAdmitReasons)")
     .addOption(portalOption())
     .option('--set <key=value...>', 'change a setting, e.g. --set timeZone=America/Chicago', [])
     .option('--non-admit-reasons <file>', 'set the non-admit reason list from a JSON file: [{ "value", "label", "words"?, "offer"? }]')
