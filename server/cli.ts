@@ -262,6 +262,7 @@ async function settingsCommand(config: AppConfig, options: { portal?: number; se
         const saved = await saveTenantSettings({ pool, ...(hubspot ? { hubspot } : {}) }, tenant.tenantId, changes);
         settings = saved.settings;
         for (const change of saved.hubspotChanges) say(`HubSpot: ${change.action} ${change.target}`);
+        if (saved.referralsQueued > 0) say(`${saved.referralsQueued} non-admitted referral${saved.referralsQueued === 1 ? '' : 's'} queued to be written again with the new list.`);
       } catch (error) {
         if (!(error instanceof ZodError)) throw error;
         throw new StartupError(`Invalid settings:\n${error.issues.map((i) => `  - ${i.path.join('.') || i.message}: ${i.message}`).join('\n')}`);

@@ -1,7 +1,10 @@
 import { mergeSettings, nonAdmitReasonsOf, type TenantId, type TenantSettings } from '../config/tenantSettings';
+import { listedNonAdmitReason, type NonAdmitVocabulary } from '../domain/nonAdmitReasons';
 import type { HubSpot } from '../hubspot/client';
 import { dataModelSchema, provisionNonAdmitReasons, type ProvisionChange } from '../hubspot/provision';
-import type { Pool } from '../store/postgres';
+import { inTransaction, type Pool } from '../store/postgres';
+import { SyncQueue } from '../store/syncQueue';
+import { SyncStore } from '../store/syncStore';
 import { TenantRepository } from '../store/tenants';
 
 /** A change to the non-admit reasons needs the portal's HubSpot client, to give the property its options first. */
@@ -16,6 +19,14 @@ export interface SavedSettings {
   settings: TenantSettings;
   /** What provisioning changed in HubSpot for the non-admit reasons (empty when nothing needed to). */
   hubspotChanges: ProvisionChange[];
+  /** Non-admitted referrals queued to be written again, their reason now in the list or no longer. */
+  referralsQueued: number;
+}
+
+/** The reasons that the list gained or lost: a referral carrying one is written as itself, or as "other", from now on. */
+function relisted(before: NonAdmitVocabulary, after: NonAdmitVocabulary): string[] {
+  const values = new Set([...before, ...after].map((reason) => reason.value));
+  return [...values].filter((value) => listedNonAdmitReason(before, value) !== listedNonAdmitReason(after, value));
 }
 
 /**
@@ -43,5 +54,14 @@ export async function saveTenantSettings(
       hubspotChanges = (await provisionNonAdmitReasons(deps.hubspot, model.data.referralObjectTypeId, nonAdmitReasonsOf(next))).changes;
     }
   }
-  return { settings: await tenants.updateSettings(tenantId, changes), hubspotChanges };
+  const settings = await tenants.updateSettings(tenantId, changes);
+  // A referral taken while its reason was not listed was written to HubSpot as "other": now that the list has it (or
+  // has it no longer), it is written again; the sync skips any whose properties come out the same.
+  const reasons = relisted(nonAdmitReasonsOf(current.settings), nonAdmitReasonsOf(settings));
+  const referralsQueued = await inTransaction(deps.pool, async (client) => {
+    const keys = await new SyncStore().nonAdmittedWithReasons(client, tenantId, reasons);
+    await new SyncQueue(deps.pool).enqueue(client, tenantId, 'referral', keys);
+    return keys.length;
+  });
+  return { settings, hubspotChanges, referralsQueued };
 }

@@ -254,6 +254,16 @@ describe("the agency's non-admit reasons", () => {
     expect(referral.body.nonAdmit).toEqual({ reason: 'no_caregiver', label: 'No caregiver at home', words: NO_CAREGIVER.words, offer: NO_CAREGIVER.offer, outcome: 'not admitted' });
   });
 
+  it('writes a referral taken before its reason was listed again, with its own value, once the list has it', async () => {
+    const lostToFollowUp = { value: 'lost_to_follow_up', label: 'Lost to follow-up' };
+    const saved = await card('/settings', 'PUT', JSON.stringify({ nonAdmitReasons: [NO_CAREGIVER, lostToFollowUp] }));
+    expect(saved.status).toBe(200);
+    expect((await reasonProperty()).options.map((o) => o.value).slice(-2)).toEqual(['no_caregiver', 'lost_to_follow_up']);
+    await syncUntilIdle({ pool: harness.db.pool, queue, target: await target(), clock });
+    expect((await referralRecord('R-7002')).properties).toMatchObject({ rlx_non_admit_reason: 'lost_to_follow_up' });
+    expect((await referralRecord('R-7001')).properties).toMatchObject({ rlx_non_admit_reason: 'no_caregiver' });
+  });
+
   it('is set from a file with the CLI, which gives HubSpot the new option first, and refuses a bad file naming the entry', async () => {
     const env = { DATABASE_URL: harness.db.url, HUBSPOT_ACCESS_TOKEN: SANDBOX_TOKEN, HUBSPOT_API_BASE_URL: harness.sandbox.url };
     const bad = path.join(workDir, 'bad-reasons.json');
@@ -267,7 +277,12 @@ describe("the agency's non-admit reasons", () => {
     const cli = runCli(['settings', '--non-admit-reasons', file], env);
     expect(await cli.exit()).toBe(0);
     expect(cli.output()).toContain('HubSpot: completed Referral.rlx_non_admit_reason: 1 option added');
-    expect((await reasonProperty()).options.map((o) => o.value).slice(-2)).toEqual(['no_caregiver', 'unsafe_home']);
+    // The new list no longer has lost_to_follow_up: R-7002 is written again, as "other".
+    expect(cli.output()).toContain('1 non-admitted referral queued to be written again with the new list.');
+    // The option of the reason left out stays in HubSpot (records may carry it); the new one comes after it.
+    expect((await reasonProperty()).options.map((o) => o.value).slice(-3)).toEqual(['no_caregiver', 'lost_to_follow_up', 'unsafe_home']);
     expect((await tenants.find(portal()))?.settings.nonAdmitReasons).toEqual([NO_CAREGIVER, { value: 'unsafe_home', label: 'Unsafe home' }]);
+    await syncUntilIdle({ pool: harness.db.pool, queue, target: await target(), clock });
+    expect((await referralRecord('R-7002')).properties).toMatchObject({ rlx_non_admit_reason: 'other' });
   }, 60_000);
 });
