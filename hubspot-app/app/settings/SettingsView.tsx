@@ -334,6 +334,9 @@ function toEntries(drafts: readonly ReasonDraft[]): Array<{ index: number; entry
   });
 }
 
+/** The fields of a reason the page edits, as the server names them in a refusal (nonAdmitReasons.2.label). */
+const REASON_FIELDS = ['value', 'label', 'words', 'offer'];
+
 type ReasonsResult = { ok: true } | { ok: false; message: string; errors: Array<{ row: number | undefined; field: string; message: string }> };
 
 /**
@@ -448,7 +451,8 @@ function NonAdmitReasons({ page, api, onSaved }: { page: SettingsPage; api: Api;
       ) : null}
       {result && !result.ok ? (
         <Alert title="The non-admit reasons were not saved" variant="error">
-          {result.message}
+          {/* A refusal of a reason's field shows on the field; any other (the list as a whole, too many reasons) here. */}
+          {[result.message, ...result.errors.filter((e) => e.row === undefined || !REASON_FIELDS.includes(e.field)).map((e) => e.message)].join(' ')}
         </Alert>
       ) : null}
       <ButtonRow>
