@@ -270,5 +270,17 @@ describe('the settings page', () => {
       expect(renderer.find(Input, { name: 'nonAdmit.value' }).props).toMatchObject({ value: 'No Caregiver', error: true, validationMessage: 'must be a lower-case slug of at most 50 characters' });
       expect(renderer.find(Input, { name: 'nonAdmit.label' }).props.error).toBeUndefined();
     });
+
+    it('says a refusal of the whole list in the alert, where no field can show it', async () => {
+      const { renderer } = renderPage({
+        [SETTINGS]: ok(settingsPage),
+        'PUT /cards/settings': failed(400, 'invalid_request', 'The request does not have the expected shape.', [{ path: 'nonAdmitReasons', message: 'holds at most 100 reasons' }]),
+      });
+      await loaded(renderer);
+      renderer.find(Button, withText('Save non-admit reasons')).trigger('onClick');
+      await renderer.waitFor(() =>
+        expect(textOf(renderer.find(Alert, { title: 'The non-admit reasons were not saved' }))).toBe('The request does not have the expected shape. holds at most 100 reasons'),
+      );
+    });
   });
 });
