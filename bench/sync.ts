@@ -19,6 +19,7 @@ import { seedSources } from '../server/demo';
 import { generateDemoAgency } from '../src/demo/agency';
 import { toHl7Messages, type TimedMessage } from '../src/demo/emit';
 import type { AdmissionState, ReferralState } from '../src/domain/referralLifecycle';
+import { defaultNonAdmitVocabulary } from '../src/domain/nonAdmitReasons';
 import { Ingestor } from '../src/ehr/ingest';
 import { HubSpot } from '../src/hubspot/client';
 import { EHR_ID_PROPERTY } from '../src/hubspot/dataModel';
@@ -185,7 +186,7 @@ async function benchNaive(setup: Setup, sandbox: { stats(): { requests: number }
   for (const key of referralKeys) {
     const state = referrals.get(key) as ReferralState;
     const decision = decisions.get(key);
-    const properties = { ...toReferralProperties(state, model, tz), [EHR_ID_PROPERTY]: `naive-${key}`, ...(decision?.ownerId ? { hubspot_owner_id: decision.ownerId } : {}) };
+    const properties = { ...toReferralProperties(state, model, tz, defaultNonAdmitVocabulary), [EHR_ID_PROPERTY]: `naive-${key}`, ...(decision?.ownerId ? { hubspot_owner_id: decision.ownerId } : {}) };
     const referral = await hubspot.request({ method: 'POST', path: `/crm/v3/objects/${model.referralObjectTypeId}`, body: { properties } }, created);
     records += 1;
     if (decision?.companyId) await associate(model.referralObjectTypeId, referral.id, 'companies', decision.companyId, label('referral_to_company'));

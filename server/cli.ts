@@ -36,6 +36,8 @@ import { StartupError, initAppServices, initDatabase, type AppServices } from '.
 import { printStatus, sourcesExplain, sourcesMap, sourcesUnmatched, syncBackfill, syncRetry } from './commands/syncCommands';
 import { replayDemo, seedDemoCommissions } from './demo';
 import { recomputeCommissions } from '../src/sync/commissions';
+import { saveTenantSettings } from '../src/sync/settings';
+import type { HubSpot } from '../src/hubspot/client';
 import { SyncQueue } from '../src/store/syncQueue';
 import { formatCents } from '../src/domain/commissions';
 import { describeHubSpot, describeProvisioning, listen, provision, startFeeds, startSync } from './start';
@@ -214,11 +216,38 @@ function withEntry(object: unknown, path: readonly string[], value: string): Rec
   return copy;
 }
 
-async function settingsCommand(config: AppConfig, options: { portal?: number; set: string[] }): Promise<void> {
-  await withTenant(config, options.portal, async ({ tenants, tenant }) => {
+/** The non-admit reason list in a JSON file: an array of `{ value, label, words?, offer? }`. */
+function readNonAdmitReasons(file: string): unknown {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    throw new StartupError(`Cannot read ${file}: give a JSON file with the list of non-admit reasons.`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new StartupError(`${file} is not JSON: give the list as [{ "value": "no_caregiver", "label": "No caregiver at home" }, ...].`);
+  }
+}
+
+async function settingsCommand(config: AppConfig, options: { portal?: number; set: string[]; nonAdmitReasons?: string }): Promise<void> {
+  // A new reason list gives HubSpot's rlx_non_admit_reason its options before it is saved (src/sync/settings.ts), so
+  // it needs the HubSpot client; the other settings need only the database.
+  const inContext = options.nonAdmitReasons
+    ? (work: (context: { pool: Pool; tenant: Tenant; hubspot?: HubSpot }) => Promise<void>) =>
+        withServices(config, async (services) => {
+          if (options.portal !== undefined && options.portal !== services.tenant.tenantId) {
+            throw new StartupError(`The HubSpot token is for portal ${services.tenant.tenantId}, not ${options.portal}.`);
+          }
+          const tenant = (await services.tenants.find(services.tenant.tenantId)) ?? services.tenant;
+          await work({ pool: services.pool, tenant, hubspot: services.hubspot });
+        })
+    : (work: (context: { pool: Pool; tenant: Tenant; hubspot?: HubSpot }) => Promise<void>) => withTenant(config, options.portal, work);
+  await inContext(async ({ pool, tenant, hubspot }) => {
     let settings = tenant.settings;
-    if (options.set.length > 0) {
-      const changes: Record<string, unknown> = {};
+    if (options.set.length > 0 || options.nonAdmitReasons) {
+      const changes: Record<string, unknown> = options.nonAdmitReasons ? { nonAdmitReasons: readNonAdmitReasons(options.nonAdmitReasons) } : {};
       for (const assignment of options.set) {
         const [key, ...rest] = assignment.split('=');
         if (!key || rest.length === 0) throw new StartupError(`--set takes key=value, got "${assignment}"`);
@@ -230,7 +259,10 @@ async function settingsCommand(config: AppConfig, options: { portal?: number; se
         else changes[key] = value;
       }
       try {
-        settings = await tenants.updateSettings(tenant.tenantId, changes);
+        const saved = await saveTenantSettings({ pool, ...(hubspot ? { hubspot } : {}) }, tenant.tenantId, changes);
+        settings = saved.settings;
+        for (const change of saved.hubspotChanges) say(`HubSpot: ${change.action} ${change.target}`);
+        if (saved.referralsQueued > 0) say(`${saved.referralsQueued} non-admitted referral${saved.referralsQueued === 1 ? '' : 's'} queued to be written again with the new list.`);
       } catch (error) {
         if (!(error instanceof ZodError)) throw error;
         throw new StartupError(`Invalid settings:\n${error.issues.map((i) => `  - ${i.path.join('.') || i.message}: ${i.message}`).join('\n')}`);
@@ -476,10 +508,11 @@ export function buildProgram(run: Runner, runWithoutConfig: (work: () => Promise
     );
   program
     .command('settings')
-    .description("show or change a portal's settings (timeZone, holidayCalendar, phiMode, nameMatchThreshold, unmatchedSources, marketerOwners.<id>, defaultOwner)")
+    .description("show or change a portal's settings (timeZone, holidayCalendar, phiMode, nameMatchThreshold, unmatchedSources, marketerOwners.<id>, defaultOwner, nonAdmitReasons)")
     .addOption(portalOption())
     .option('--set <key=value...>', 'change a setting, e.g. --set timeZone=America/Chicago', [])
-    .action((options: { portal?: number; set: string[] }) => run((config) => settingsCommand(config, options)));
+    .option('--non-admit-reasons <file>', 'set the non-admit reason list from a JSON file: [{ "value", "label", "words"?, "offer"? }]')
+    .action((options: { portal?: number; set: string[]; nonAdmitReasons?: string }) => run((config) => settingsCommand(config, options)));
   program
     .command('ingest')
     .description('read EHR input: an HL7 v2 file, a FHIR JSON file, a CSV export, or a folder of them')

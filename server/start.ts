@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { nonAdmitReasonsOf } from '../src/config/tenantSettings';
 import { getAccountDetails } from '../src/hubspot/api';
 import { dataModelSchema, provisionDataModel, type ProvisionResult } from '../src/hubspot/provision';
 import { SyncQueue } from '../src/store/syncQueue';
@@ -26,10 +27,11 @@ import { ingestRoutes } from './routes/ingest';
 import { partnerSummaryRoutes } from './routes/partnerSummaries';
 import type { AppServices } from './services';
 
-/** Provisions the portal's data model and records what it did and where things are. */
+/** Provisions the portal's data model (with the tenant's non-admit reasons) and records what it did and where things are. */
 export async function provision(services: AppServices): Promise<ProvisionResult> {
   const startedAt = new Date();
-  const result = await provisionDataModel(services.hubspot);
+  const tenant = (await services.tenants.find(services.tenant.tenantId)) ?? services.tenant;
+  const result = await provisionDataModel(services.hubspot, { nonAdmitReasons: nonAdmitReasonsOf(tenant.settings) });
   await services.tenants.saveDataModel(services.tenant.tenantId, { dataModel: result.model });
   await services.tenants.recordProvisioningRun(services.tenant.tenantId, {
     startedAt,

@@ -239,6 +239,29 @@ export interface UnmatchedSource {
   confidence: number | null;
 }
 
+/** A non-admit reason of the agency's list, as every card and task words it. */
+export interface NonAdmitReason {
+  value: string;
+  /** As HubSpot's property shows it. */
+  label: string;
+  /** The plain words a referral source reads. */
+  words: string;
+  /** What the agency can offer instead. */
+  offer: string;
+  /** One of Referralynx's default reasons; false for one the agency added. */
+  isDefault: boolean;
+  /** A default reason the agency reworded (its setting holds an entry for it). */
+  reworded: boolean;
+}
+
+/** A reason as the settings hold it: a default's value rewords it, any other adds a reason. */
+export interface NonAdmitReasonEntry {
+  value: string;
+  label: string;
+  words?: string;
+  offer?: string;
+}
+
 /** GET /cards/settings */
 export interface SettingsPage {
   portalId: number;
@@ -253,7 +276,7 @@ export interface SettingsPage {
   };
   followUps: FollowUpSettings;
   followUpRules: Array<{ value: string; label: string }>;
-  nonAdmitReasons: Array<{ value: string; label: string; words: string }>;
+  nonAdmitReasons: NonAdmitReason[];
   timeZone: string;
   holidayCalendar: string;
 }
@@ -263,8 +286,10 @@ export interface SettingsChange {
   followUps?: Partial<FollowUpSettings>;
   timeZone?: string;
   holidayCalendar?: string;
+  /** The whole list of entries: it replaces the saved one. */
+  nonAdmitReasons?: NonAdmitReasonEntry[];
 }
-export type SettingsSaved = Pick<SettingsPage, 'followUps' | 'timeZone' | 'holidayCalendar'>;
+export type SettingsSaved = Pick<SettingsPage, 'followUps' | 'timeZone' | 'holidayCalendar' | 'nonAdmitReasons'>;
 
 /** An error answer: `{ error: { code, message, errors? } }`. */
 export interface ApiErrorBody {

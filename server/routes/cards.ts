@@ -6,13 +6,15 @@ import { lastMonths, laterDay, monthlySeries, nonAdmitBreakdown, statusHistory, 
 import { checkInDueDay, closeTheLoopMessage, followUpRuleLabel, messageForSource } from '../../src/domain/followUps';
 import { partnerSummaryText, periodContaining, periodTitle, summarizePartner } from '../../src/domain/partnerSummary';
 import { pilotProgress, pilotSchema, type PilotDefinition } from '../../src/domain/pilots';
-import { nonAdmitWords } from '../../src/domain/plainWords';
 import { hoursToStartOfCare } from '../../src/domain/referralLifecycle';
 import { WINDOWS, type Scorecard } from '../../src/domain/scorecard';
 import { timelyInitiation } from '../../src/domain/timelyInitiation';
-import { defaultNonAdmitReasons, followUpRules, timelyInitiationOutcomes } from '../../src/domain/vocabulary';
+import { nonAdmitTerms } from '../../src/domain/nonAdmitReasons';
+import { followUpRules, timelyInitiationOutcomes } from '../../src/domain/vocabulary';
+import { nonAdmitReasonsOf } from '../../src/config/tenantSettings';
 import type { HubSpot } from '../../src/hubspot/client';
 import { NEXT_CHECK_IN_PROPERTY } from '../../src/hubspot/dataModel';
+import { HubSpotApiError, HubSpotUnavailableError } from '../../src/hubspot/errors';
 import { verifyHubSpotRequest } from '../../src/hubspot/signature';
 import { EhrStore } from '../../src/store/ehrStore';
 import { FollowUpStore, type FollowUpTask } from '../../src/store/followUpStore';
@@ -21,11 +23,12 @@ import { PilotStore, type Pilot } from '../../src/store/pilotStore';
 import type { Pool } from '../../src/store/postgres';
 import { ScorecardStore } from '../../src/store/scorecardStore';
 import { SyncStore } from '../../src/store/syncStore';
-import { TenantRepository, type Tenant } from '../../src/store/tenants';
+import type { Tenant } from '../../src/store/tenants';
 import { agencyNameOf, calendarOf } from '../../src/sync/followUps';
 import { PARTNER_SUMMARY_PATH, summaryPdfUrl } from '../../src/sync/partnerSummaries';
 import { referralNameOf } from '../../src/sync/records';
 import { mapSource } from '../../src/sync/sourceMapping';
+import { HubSpotNeededError, saveTenantSettings } from '../../src/sync/settings';
 import { retryRefused, syncStatus, type SyncStatus } from '../../src/sync/status';
 import { HttpError } from '../httpErrors';
 
@@ -267,6 +270,7 @@ async function companyCard(deps: CardRouteDependencies, request: CardRequest, co
   const { monthly: kept, ...scorecard } = stored ?? {};
   const monthly = kept ?? (await scorecards.monthlyCounts(pool, tenantId, 'companies', companyId, months));
   const everyDays = tenant.settings.followUps.checkIn;
+  const nonAdmitReasons = nonAdmitReasonsOf(tenant.settings);
   // HubSpot shows the date the account rules last wrote; a check-in logged since then moves it at their next hourly
   // run, and the card shows the moved date already.
   const sinceCheckIn = lastCheckInAt ? checkInDueDay({ tier: stored?.tier, lastActivityAt: lastCheckInAt }, tenant.settings.followUps, calendar, now) : undefined;
@@ -275,9 +279,9 @@ async function companyCard(deps: CardRouteDependencies, request: CardRequest, co
     timeZone,
     today,
     scorecard: stored && saved ? { ...scorecard, computedAt: saved.computedAt.toISOString() } : null,
-    nonAdmitReasons: Object.fromEntries(WINDOWS.map((days) => [days, nonAdmitBreakdown(stored?.windows[days].nonAdmitReasons ?? {})])),
+    nonAdmitReasons: Object.fromEntries(WINDOWS.map((days) => [days, nonAdmitBreakdown(stored?.windows[days].nonAdmitReasons ?? {}, nonAdmitReasons)])),
     monthly: monthlySeries(monthly, months),
-    recentReferrals: capped(recent.map(toReferralLine), CARD_LIMITS.recentReferrals),
+    recentReferrals: capped(recent.map((referral) => toReferralLine(referral, nonAdmitReasons)), CARD_LIMITS.recentReferrals),
     openTasks: capped(tasks.map(toTaskLine), CARD_LIMITS.openTasks),
     checkIn: {
       enabled: everyDays.enabled,
@@ -321,7 +325,8 @@ async function referralCard(deps: CardRouteDependencies, request: CardRequest, r
 
   // The message the liaison was given (the latest non-admit or start-of-care task of the referral's outcome), or, when
   // no task carried one (the rule was off, or the referral ended before the server ran), the same words composed now.
-  const composed = closeTheLoopMessage(state, agencyNameOf(tenant), calendarOf(tenant), timeZone);
+  const nonAdmitReasons = nonAdmitReasonsOf(tenant.settings);
+  const composed = closeTheLoopMessage(state, agencyNameOf(tenant), calendarOf(tenant), timeZone, nonAdmitReasons);
   const given = tasks
     .filter((task) => (composed ? task.rule === composed.rule : task.rule === 'non_admit' || task.rule === 'start_of_care'))
     .flatMap((task) => {
@@ -342,7 +347,7 @@ async function referralCard(deps: CardRouteDependencies, request: CardRequest, r
       : null;
 
   const history = statusHistory(state.history, timeZone);
-  const reason = state.status === 'non_admitted' ? state.nonAdmitReason : undefined;
+  const reason = state.status === 'non_admitted' && state.nonAdmitReason ? nonAdmitTerms(nonAdmitReasons, state.nonAdmitReason) : undefined;
   const timely = timelyInitiation(state, timeZone) ?? null;
   return {
     referralId,
@@ -360,10 +365,10 @@ async function referralCard(deps: CardRouteDependencies, request: CardRequest, r
     timelyInitiationLabel: timely ? (timelyInitiationOutcomes.find((o) => o.value === timely)?.label ?? timely) : null,
     nonAdmit: reason
       ? {
-          reason,
-          label: defaultNonAdmitReasons.find((r) => r.value === reason)?.label ?? reason,
-          words: nonAdmitWords[reason].reason,
-          offer: nonAdmitWords[reason].offer,
+          reason: reason.value,
+          label: reason.label,
+          words: reason.words,
+          offer: reason.offer,
           // Hospice calls a non-admit "not taken under care" (DESIGN.md).
           outcome: state.facts.businessLine === 'hospice' ? 'not taken under care' : 'not admitted',
         }
@@ -388,7 +393,7 @@ async function settingsCard(deps: CardRouteDependencies, request: CardRequest) {
     },
     followUps: tenant.settings.followUps,
     followUpRules: followUpRules.map((rule) => ({ value: rule.value, label: rule.label })),
-    nonAdmitReasons: defaultNonAdmitReasons.map((reason) => ({ value: reason.value, label: reason.label, words: nonAdmitWords[reason.value].reason })),
+    nonAdmitReasons: nonAdmitReasonsOnPage(tenant.settings),
     timeZone: tenant.settings.timeZone,
     holidayCalendar: tenant.settings.holidayCalendar,
   };
@@ -430,7 +435,7 @@ async function partnerUpdate(deps: CardRouteDependencies, request: CardRequest, 
     from: DateTime.fromISO(period.from, { zone: timeZone }).startOf('day').toJSDate(),
     before: now,
   });
-  const summary = summarizePartner(states, period, timeZone);
+  const summary = summarizePartner(states, period, timeZone, nonAdmitReasonsOf(tenant.settings));
   return {
     companyId,
     period,
@@ -509,20 +514,30 @@ async function settingsAdditions(deps: CardRouteDependencies, tenant: Tenant, sy
   };
 }
 
+/** The tenant's reasons as the settings page edits them: each says whether it is a default the agency reworded. */
+function nonAdmitReasonsOnPage(settings: Tenant['settings']) {
+  const entries = new Set(settings.nonAdmitReasons.map((entry) => entry.value));
+  return nonAdmitReasonsOf(settings).map((reason) => ({ ...reason, reworded: reason.isDefault && entries.has(reason.value) }));
+}
+
 /** What the settings page may change; the values are checked by the tenant settings schema when merged. */
 const settingsBody = z
   .object({
     followUps: z.record(z.string(), z.unknown()).optional(),
     timeZone: z.unknown().optional(),
     holidayCalendar: z.unknown().optional(),
+    /** The whole list: reworded defaults and added reasons (src/domain/nonAdmitReasons.ts checks each entry). */
+    nonAdmitReasons: z.array(z.unknown()).optional(),
   })
   .strict();
 
 /**
- * PUT /cards/settings `{ followUps?, timeZone?, holidayCalendar? }`: each follow-up rule given replaces that rule's
- * settings (the others stay), and the whole is checked by src/config/tenantSettings.ts before anything is saved; a
- * value it refuses is a 400 naming the setting. The answer is what is saved now: the cards read settings through a
- * cache (CARD_TENANT_MAX_AGE_MS), so the page shows this rather than reading them back.
+ * PUT /cards/settings `{ followUps?, timeZone?, holidayCalendar?, nonAdmitReasons? }`: each follow-up rule given
+ * replaces that rule's settings (the others stay), a non-admit reason list replaces the list, and the whole is checked
+ * by src/config/tenantSettings.ts before anything is saved; a value it refuses is a 400 naming the setting (e.g.
+ * `nonAdmitReasons.11.label`). A changed list gives HubSpot's rlx_non_admit_reason its new options before it is saved
+ * (src/sync/settings.ts). The answer is what is saved now: the cards read settings through a cache
+ * (CARD_TENANT_MAX_AGE_MS), so the page shows this rather than reading them back.
  */
 async function saveSettings(deps: CardRouteDependencies, request: CardRequest) {
   const body = parseBody(request, settingsBody);
@@ -531,9 +546,24 @@ async function saveSettings(deps: CardRouteDependencies, request: CardRequest) {
     ...(body.followUps ? { followUps: { ...tenant.settings.followUps, ...body.followUps } } : {}),
     ...('timeZone' in body ? { timeZone: body.timeZone } : {}),
     ...('holidayCalendar' in body ? { holidayCalendar: body.holidayCalendar } : {}),
-  } as Partial<Tenant['settings']>;
-  const saved = await new TenantRepository(deps.pool).updateSettings(tenant.tenantId, changes);
-  return { followUps: saved.followUps, timeZone: saved.timeZone, holidayCalendar: saved.holidayCalendar };
+    ...(body.nonAdmitReasons ? { nonAdmitReasons: body.nonAdmitReasons } : {}),
+  };
+  let saved: Tenant['settings'];
+  try {
+    saved = (await saveTenantSettings(deps, tenant.tenantId, changes)).settings;
+  } catch (error) {
+    if (error instanceof HubSpotNeededError) throw new HttpError(503, 'hubspot_not_configured', error.message);
+    if (error instanceof HubSpotApiError || error instanceof HubSpotUnavailableError) {
+      throw new HttpError(502, 'hubspot_refused', 'HubSpot did not take the new non-admit reasons as options; nothing was saved. Try again.');
+    }
+    throw error;
+  }
+  return {
+    followUps: saved.followUps,
+    timeZone: saved.timeZone,
+    holidayCalendar: saved.holidayCalendar,
+    nonAdmitReasons: nonAdmitReasonsOnPage(saved),
+  };
 }
 
 /** POST /cards/settings/sync-retry: every refused and dead-lettered record queued again, as `referralynx sync retry`. */

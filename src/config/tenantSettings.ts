@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isHolidayCalendar } from '../domain/businessTime';
 import { followUpSettingsSchema } from '../domain/followUps';
+import { nonAdmitReasonsSettingSchema, nonAdmitVocabulary, type NonAdmitVocabulary } from '../domain/nonAdmitReasons';
 import { scorecardSettingsSchema } from '../domain/scorecard';
 
 /** A tenant is one HubSpot portal (hub id). Every row in the database carries it. */
@@ -46,11 +47,21 @@ export const tenantSettingsSchema = z.object({
   scorecard: scorecardSettingsSchema.prefault({}),
   /** Follow-up tasks: which rules run, the working day they count in, who intake is (src/domain/followUps.ts). */
   followUps: followUpSettingsSchema.prefault({}),
+  /**
+   * Non-admit reasons (src/domain/nonAdmitReasons.ts): an entry whose value is a default reason rewords it, any other
+   * adds a reason to the list; HubSpot's rlx_non_admit_reason gets each as an option before a record uses it.
+   */
+  nonAdmitReasons: nonAdmitReasonsSettingSchema.default([]),
 });
 
 export type TenantSettings = z.infer<typeof tenantSettingsSchema>;
 
 export const defaultTenantSettings: TenantSettings = tenantSettingsSchema.parse({});
+
+/** The tenant's non-admit reasons, defaults and added ones, as every place that shows a reason reads them. */
+export function nonAdmitReasonsOf(settings: Pick<TenantSettings, 'nonAdmitReasons'>): NonAdmitVocabulary {
+  return nonAdmitVocabulary(settings.nonAdmitReasons);
+}
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 

@@ -1,8 +1,9 @@
 import { DateTime } from 'luxon';
 import { pilotStatusWords, standardText, type PilotDefinition, type PilotProgress, type PilotStandard, type PilotStatus } from './pilots';
-import { nonAdmitWords, referralName, type NonAdmitReason } from './plainWords';
+import { listedNonAdmitReason, nonAdmitTerms, type NonAdmitVocabulary } from './nonAdmitReasons';
+import { referralName } from './plainWords';
 import type { StatusChange } from './referralLifecycle';
-import { businessLines, defaultNonAdmitReasons, referralStatuses, timelyInitiationOutcomes } from './vocabulary';
+import { businessLines, referralStatuses, timelyInitiationOutcomes } from './vocabulary';
 
 /**
  * What the UI-extension cards show, shaped from what the store read (issue #6, part 5). Pure: rows, the tenant's zone
@@ -56,19 +57,24 @@ export interface NonAdmitLine {
   count: number;
 }
 
-/** Non-admits by reason, most frequent first (ties in the vocabulary's order), in labels and plain words. */
-export function nonAdmitBreakdown(reasons: Readonly<Record<string, number>>): NonAdmitLine[] {
-  const order = defaultNonAdmitReasons.map((r) => r.value as string);
-  const rank = (reason: string) => (order.includes(reason) ? order.indexOf(reason) : order.length);
-  return Object.entries(reasons)
+/**
+ * Non-admits by reason, most frequent first (ties in the tenant's list order), in the tenant's labels and plain words.
+ * Counts of a reason the list lacks are the "other" line's.
+ */
+export function nonAdmitBreakdown(reasons: Readonly<Record<string, number>>, nonAdmitReasons: NonAdmitVocabulary): NonAdmitLine[] {
+  const counts = new Map<string, number>();
+  for (const [reason, count] of Object.entries(reasons)) {
+    const listed = listedNonAdmitReason(nonAdmitReasons, reason);
+    counts.set(listed, (counts.get(listed) ?? 0) + count);
+  }
+  const rank = (reason: string) => nonAdmitReasons.findIndex((r) => r.value === reason);
+  return [...counts]
     .filter(([, count]) => count > 0)
-    .sort(([a, m], [b, n]) => n - m || rank(a) - rank(b) || a.localeCompare(b))
-    .map(([reason, count]) => ({
-      reason,
-      label: labelIn(defaultNonAdmitReasons, reason) ?? reason,
-      words: nonAdmitWords[reason as NonAdmitReason]?.reason ?? reason,
-      count,
-    }));
+    .sort(([a, m], [b, n]) => n - m || rank(a) - rank(b))
+    .map(([reason, count]) => {
+      const terms = nonAdmitTerms(nonAdmitReasons, reason);
+      return { reason, label: terms.label, words: terms.words, count };
+    });
 }
 
 export interface StatusMoment {
@@ -125,7 +131,8 @@ export interface ListedReferral {
   nonAdmitReason: string | null;
 }
 
-export function toReferralLine(referral: ListedReferral): ReferralLine {
+/** A referral as the company card lists it, its non-admit reason in the tenant's label. */
+export function toReferralLine(referral: ListedReferral, nonAdmitReasons: NonAdmitVocabulary): ReferralLine {
   return {
     // The day the sync names it by: the referral date (M0104) when the EHR gave one, else the day it was received.
     name: referralName(referral.referralDate ?? referral.receivedOn, referral.sourceName ?? undefined, referral.businessLine ?? undefined),
@@ -139,7 +146,7 @@ export function toReferralLine(referral: ListedReferral): ReferralLine {
     timelyInitiation: referral.timelyInitiation,
     timelyInitiationLabel: labelIn(timelyInitiationOutcomes, referral.timelyInitiation),
     nonAdmitReason: referral.nonAdmitReason,
-    nonAdmitReasonLabel: labelIn(defaultNonAdmitReasons, referral.nonAdmitReason),
+    nonAdmitReasonLabel: referral.nonAdmitReason === null ? null : nonAdmitTerms(nonAdmitReasons, referral.nonAdmitReason).label,
   };
 }
 

@@ -12,7 +12,8 @@ import {
   type PayeeRoster,
 } from './commissionPlan';
 import type { AdmissionState, ReferralState } from './referralLifecycle';
-import { businessLines, defaultNonAdmitReasons, payerCategories, type BusinessLine, type CommissionStatus } from './vocabulary';
+import { defaultNonAdmitVocabulary, nonAdmitTerms, type NonAdmitVocabulary } from './nonAdmitReasons';
+import { businessLines, payerCategories, type BusinessLine, type CommissionStatus } from './vocabulary';
 
 /**
  * The commission engine (issue #8, part 2): from referrals and admissions as derived now, who owns them, the plan's
@@ -118,6 +119,8 @@ export interface CommissionInput {
   /** The moment of the run: date-based counting points count once reached, triggers once known. */
   asOf: Date;
   closedPeriods: readonly ClosedPeriod[];
+  /** The tenant's non-admit reasons, for the words of a referral that will never count; the defaults when not given. */
+  nonAdmitReasons?: NonAdmitVocabulary;
 }
 
 export interface CommissionRun {
@@ -213,9 +216,9 @@ type Counting =
   | { state: 'never'; reason: string };
 
 /** Why a referral that has not reached its counting point will never reach it, or what it waits for. */
-function notThere(referral: ReferralState, waitingFor: string): Counting {
+function notThere(referral: ReferralState, waitingFor: string, nonAdmitReasons: NonAdmitVocabulary): Counting {
   if (referral.status === 'non_admitted') {
-    const reason = defaultNonAdmitReasons.find((r) => r.value === referral.nonAdmitReason)?.label.toLowerCase();
+    const reason = referral.nonAdmitReason === undefined ? undefined : nonAdmitTerms(nonAdmitReasons, referral.nonAdmitReason).label.toLowerCase();
     return { state: 'never', reason: `not admitted${reason ? ` (${reason})` : ''}` };
   }
   if (referral.status === 'cancelled') {
@@ -250,7 +253,7 @@ function standingDischarge(admission: AdmissionState, zone: string): Trigger | u
   };
 }
 
-function countingEvent(c: CommissionCase, point: CountingPoint, zone: string): Counting {
+function countingEvent(c: CommissionCase, point: CountingPoint, zone: string, nonAdmitReasons: NonAdmitVocabulary): Counting {
   const { referral, admission } = c;
   switch (point.kind) {
     case 'received': {
@@ -262,7 +265,7 @@ function countingEvent(c: CommissionCase, point: CountingPoint, zone: string): C
     case 'accepted': {
       // An EHR may go straight to SOC scheduled or admitted without an acceptance: either means it was accepted.
       const change = referral.history.find((h) => h.status === 'accepted' || h.status === 'soc_scheduled' || h.status === 'admitted');
-      if (!change) return notThere(referral, 'not accepted yet');
+      if (!change) return notThere(referral, 'not accepted yet', nonAdmitReasons);
       const date = localDate(change.at, zone);
       return { state: 'counted', date, at: Date.parse(change.at), what: `referral accepted ${date}` };
     }
@@ -270,7 +273,7 @@ function countingEvent(c: CommissionCase, point: CountingPoint, zone: string): C
     case 'first_billable_period':
     case 'retained': {
       const soc = admission?.socDate;
-      if (referral.status !== 'admitted' || !admission || admission.status === 'cancelled' || !soc) return notThere(referral, 'not admitted yet');
+      if (referral.status !== 'admitted' || !admission || admission.status === 'cancelled' || !soc) return notThere(referral, 'not admitted yet', nonAdmitReasons);
       const admitted = `admission of ${soc}`;
       const days = daysInCareRequired(point);
       if (days === undefined) {
@@ -355,7 +358,14 @@ const notCounted = (status: CommissionStatus, reason: string, plan?: CommissionP
   outcome: { status, reason, payeeOwnerIds: [], amountCents: 0, ...(plan ? { planId: plan.id, planVersion: plan.version } : {}) },
 });
 
-function decide(c: CommissionCase, versions: readonly CommissionPlan[], roster: PayeeRoster, zone: string, asOfDate: string): Decision {
+function decide(
+  c: CommissionCase,
+  versions: readonly CommissionPlan[],
+  roster: PayeeRoster,
+  zone: string,
+  asOfDate: string,
+  nonAdmitReasons: NonAdmitVocabulary,
+): Decision {
   const line = c.referral.facts.businessLine;
   if (!line) return notCounted('ineligible', 'business line not recorded');
   // A hospice term tied to length of stay is never applied, even from a plan that slipped past checkCommissionPlan.
@@ -364,7 +374,7 @@ function decide(c: CommissionCase, versions: readonly CommissionPlan[], roster: 
   let chosen: { plan: CommissionPlan; counting: Extract<Counting, { state: 'counted' }> } | undefined;
   for (const plan of versions) {
     if (!usable(plan)) continue;
-    const counting = countingEvent(c, countingPointFor(plan, line), zone);
+    const counting = countingEvent(c, countingPointFor(plan, line), zone, nonAdmitReasons);
     if (counting.state !== 'counted' || counting.date > asOfDate || versionInEffect(versions, counting.date) !== plan) continue;
     if (!chosen || counting.date < chosen.counting.date) chosen = { plan, counting };
   }
@@ -377,7 +387,7 @@ function decide(c: CommissionCase, versions: readonly CommissionPlan[], roster: 
     if (!terms) return notCounted('ineligible', `plan ${plan.id} v${plan.version} pays nothing for ${lineWords(line)}`, plan);
     if (!usable(plan)) return notCounted('ineligible', hospiceLengthOfStayProblems(plan).map((p) => p.message).join(' '), plan);
     const point = countingPointFor(plan, line);
-    const counting = countingEvent(c, point, zone);
+    const counting = countingEvent(c, point, zone, nonAdmitReasons);
     if (counting.state === 'never') return notCounted('ineligible', counting.reason, plan);
     if (counting.state === 'pending') return notCounted('not_yet_eligible', counting.reason, plan);
     if (counting.date > asOfDate) {
@@ -608,7 +618,7 @@ export function computeCommissions(input: CommissionInput): CommissionRun {
   const outcomes = new Map<string, CommissionOutcome>();
   const counted: Counted[] = [];
   for (const c of cases) {
-    const decision = decide(c, versions, input.roster, zone, asOfDate);
+    const decision = decide(c, versions, input.roster, zone, asOfDate, input.nonAdmitReasons ?? defaultNonAdmitVocabulary);
     if ('counted' in decision) counted.push(decision.counted);
     else {
       outcomes.set(c.referral.referralKey, {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isValidNpi } from './npi';
-import { businessLines, defaultNonAdmitReasons, payerCategories } from './vocabulary';
+import { nonAdmitReasonValue } from './nonAdmitReasons';
+import { businessLines, payerCategories } from './vocabulary';
 
 /**
  * Canonical events: what every EHR feed (HL7 v2, FHIR R4, CSV exports, signed JSON) is mapped to before anything is
@@ -29,7 +30,11 @@ export const npi = z.string().refine(isValidNpi, 'must be a valid 10-digit NPI')
 
 export const businessLine = z.enum(valuesOf(businessLines));
 export const payerCategory = z.enum(valuesOf(payerCategories));
-export const nonAdmitReason = z.enum(valuesOf(defaultNonAdmitReasons));
+/**
+ * Any reason the agency may list (a slug): the defaults are the words the parsers know, and a CSV profile may map an
+ * EHR code to a reason the tenant added. One the tenant's list lacks is kept as sent, and reads as "other".
+ */
+export const nonAdmitReason = nonAdmitReasonValue;
 
 export const address = z
   .object({

@@ -2,7 +2,8 @@ import { DateTime } from 'luxon';
 import { z } from 'zod';
 import type { BusinessCalendar } from './businessTime';
 import { hoursToStartOfCare, type AdmissionState, type ReferralState } from './referralLifecycle';
-import { hoursText, nonAdmitWords } from './plainWords';
+import { defaultNonAdmitVocabulary, nonAdmitTerms, type NonAdmitVocabulary } from './nonAdmitReasons';
+import { hoursText } from './plainWords';
 import { businessLines, closedReferralStatuses, followUpRules, type BusinessLine, type FollowUpRule } from './vocabulary';
 
 /**
@@ -128,6 +129,8 @@ export interface FollowUpContext {
   /** This referral is the first the agency received from its source. */
   firstFromSource: boolean;
   owners: { liaison: string | undefined; intake: string | undefined };
+  /** The tenant's non-admit reasons (tenant settings); Referralynx's defaults when not given. */
+  nonAdmitReasons?: NonAdmitVocabulary;
 }
 
 const lineWords = (line: BusinessLine | undefined) => businessLines.find((l) => l.value === line)?.label.toLowerCase();
@@ -159,16 +162,22 @@ export interface CloseTheLoop {
  * started and how soon after the referral. The non-admit call and the start-of-care update carry it, and the referral
  * card shows it; undefined while the referral has no such outcome.
  */
-export function closeTheLoopMessage(referral: ReferralState, agencyName: string | undefined, calendar: BusinessCalendar, timeZone: string): CloseTheLoop | undefined {
+export function closeTheLoopMessage(
+  referral: ReferralState,
+  agencyName: string | undefined,
+  calendar: BusinessCalendar,
+  timeZone: string,
+  nonAdmitReasons: NonAdmitVocabulary = defaultNonAdmitVocabulary,
+): CloseTheLoop | undefined {
   const receivedAt = referral.facts.receivedAt ? new Date(referral.facts.receivedAt) : undefined;
   if (!receivedAt) return undefined;
   const received = dayText(calendar, receivedAt, timeZone);
   const sign = agencyName ? ` — ${agencyName}` : '';
   if (referral.status === 'non_admitted' && referral.nonAdmitReason) {
-    const words = nonAdmitWords[referral.nonAdmitReason];
+    const terms = nonAdmitTerms(nonAdmitReasons, referral.nonAdmitReason);
     return {
       rule: 'non_admit',
-      message: `Thank you for your referral of ${received}. We were not able to admit your patient: ${words.reason}. ${words.offer}${sign}`,
+      message: `Thank you for your referral of ${received}. We were not able to admit your patient: ${terms.words}. ${terms.offer}${sign}`,
     };
   }
   const hours = hoursToStartOfCare(referral);
@@ -250,17 +259,18 @@ export function referralFollowUps(
     });
   }
 
-  const loop = closeTheLoopMessage(referral, context.agencyName, calendar, timeZone);
+  const nonAdmitReasons = context.nonAdmitReasons ?? defaultNonAdmitVocabulary;
+  const loop = closeTheLoopMessage(referral, context.agencyName, calendar, timeZone, nonAdmitReasons);
   const nonAdmitted = referral.history.find((change) => change.status === 'non_admitted');
   if (settings.nonAdmit.enabled && loop?.rule === 'non_admit' && nonAdmitted && referral.nonAdmitReason) {
-    const words = nonAdmitWords[referral.nonAdmitReason];
+    const words = nonAdmitTerms(nonAdmitReasons, referral.nonAdmitReason).words;
     const outcome = referral.facts.businessLine === 'hospice' ? 'not taken under care' : 'not admitted';
     add({
       key: `non_admit:${referral.referralKey}`,
       rule: 'non_admit',
       type: 'CALL',
       priority: 'HIGH',
-      subject: `Call ${source}: referral of ${received} ${outcome} (${words.reason})`,
+      subject: `Call ${source}: referral of ${received} ${outcome} (${words})`,
       body: [
         `Call ${context.clinicianName ?? 'the referring contact'} at ${source} today to explain, and offer an alternative.`,
         '',

@@ -1,10 +1,11 @@
 import { DateTime } from 'luxon';
 import type { BusinessCalendar } from './businessTime';
 import { MESSAGE_FOR_SOURCE, type FollowUpSettings, type TaskIntent } from './followUps';
-import { counted, hoursText, nonAdmitWords, type NonAdmitReason } from './plainWords';
+import { defaultNonAdmitVocabulary, listedNonAdmitReason, nonAdmitTerms, type NonAdmitVocabulary } from './nonAdmitReasons';
+import { counted, hoursText } from './plainWords';
 import { hoursToStartOfCare, type ReferralState } from './referralLifecycle';
 import { timelyInitiation } from './timelyInitiation';
-import { businessLines, defaultNonAdmitReasons, type BusinessLine } from './vocabulary';
+import { businessLines, type BusinessLine } from './vocabulary';
 
 /**
  * Partner summaries (issue #5, "close the loop"): per referral source, what became of the referrals it sent in a week
@@ -37,7 +38,7 @@ export interface PartnerSummary {
   admitted: number;
   nonAdmitted: number;
   /** Most frequent first, each with the words the source reads. */
-  nonAdmitReasons: Array<{ reason: NonAdmitReason; words: string; count: number }>;
+  nonAdmitReasons: Array<{ reason: string; words: string; count: number }>;
   /** Neither admitted, non-admitted nor cancelled yet. */
   pending: number;
   cancelled: number;
@@ -147,19 +148,27 @@ function median(values: readonly number[]): number | undefined {
   return Math.round(value * 10) / 10;
 }
 
-const reasonOrder = defaultNonAdmitReasons.map((reason) => reason.value as NonAdmitReason);
+const rankIn = (list: NonAdmitVocabulary, value: string) => list.findIndex((reason) => reason.value === value);
 
-/** One source's summary of `period`, from its referrals (those outside the period feed the chart's earlier bars). */
-export function summarizePartner(referrals: readonly ReferralState[], period: SummaryPeriod, timeZone: string): PartnerSummary {
+/**
+ * One source's summary of `period`, from its referrals (those outside the period feed the chart's earlier bars). The
+ * reasons are the tenant's (a reason its list lacks counts as "other"), in their words.
+ */
+export function summarizePartner(
+  referrals: readonly ReferralState[],
+  period: SummaryPeriod,
+  timeZone: string,
+  nonAdmitReasons: NonAdmitVocabulary = defaultNonAdmitVocabulary,
+): PartnerSummary {
   const received = referrals.map((referral) => ({ referral, on: receivedOn(referral, timeZone) }));
   const inPeriod = received.filter(({ on }) => within(on, period)).map(({ referral }) => referral);
   const admitted = inPeriod.filter((r) => r.status === 'admitted');
   const nonAdmitted = inPeriod.filter((r) => r.status === 'non_admitted');
   const cancelled = inPeriod.filter((r) => r.status === 'cancelled');
 
-  const reasons = new Map<NonAdmitReason, number>();
+  const reasons = new Map<string, number>();
   for (const referral of nonAdmitted) {
-    const reason = referral.nonAdmitReason ?? 'other';
+    const reason = listedNonAdmitReason(nonAdmitReasons, referral.nonAdmitReason ?? 'other');
     reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
   }
   const hours = admitted.flatMap((r) => hoursToStartOfCare(r) ?? []);
@@ -174,8 +183,8 @@ export function summarizePartner(referrals: readonly ReferralState[], period: Su
     admitted: admitted.length,
     nonAdmitted: nonAdmitted.length,
     nonAdmitReasons: [...reasons]
-      .sort(([a, m], [b, n]) => n - m || reasonOrder.indexOf(a) - reasonOrder.indexOf(b))
-      .map(([reason, count]) => ({ reason, words: nonAdmitWords[reason].reason, count })),
+      .sort(([a, m], [b, n]) => n - m || rankIn(nonAdmitReasons, a) - rankIn(nonAdmitReasons, b))
+      .map(([reason, count]) => ({ reason, words: nonAdmitTerms(nonAdmitReasons, reason).words, count })),
     pending: inPeriod.length - admitted.length - nonAdmitted.length - cancelled.length,
     cancelled: cancelled.length,
     cancelledBySource: cancelled.filter((r) => r.cancelledBy === 'source').length,

@@ -5,10 +5,14 @@ import { businessLines, type defaultNonAdmitReasons } from './vocabulary';
  * a start-of-care update) and the partner summaries, so a source reads the same reason the same way in both.
  */
 
-export type NonAdmitReason = (typeof defaultNonAdmitReasons)[number]['value'];
+/** One of Referralynx's default reasons; an agency's list may reword them and add its own (nonAdmitReasons.ts). */
+export type DefaultNonAdmitReason = (typeof defaultNonAdmitReasons)[number]['value'];
 
-/** Plain words for the source about why a referral was not admitted, and what the liaison can offer instead. */
-export const nonAdmitWords: Readonly<Record<NonAdmitReason, { reason: string; offer: string }>> = {
+/**
+ * Plain words for the source about why a referral was not admitted, and what the liaison can offer instead: the
+ * defaults' (a tenant's reworded and added reasons are resolved by nonAdmitVocabulary).
+ */
+export const nonAdmitWords: Readonly<Record<DefaultNonAdmitReason, { reason: string; offer: string }>> = {
   insurance_not_accepted: {
     reason: 'insurance not accepted',
     offer: "We can suggest an agency in the patient's plan network, or go over other ways to cover care.",

@@ -4,13 +4,13 @@ import {
   admissionStatuses,
   businessLines,
   commissionStatuses,
-  defaultNonAdmitReasons,
   followUpRules,
   payerCategories,
   referralStatuses,
   referralTrends,
   timelyInitiationOutcomes,
 } from '../domain/vocabulary';
+import { defaultNonAdmitVocabulary, type NonAdmitVocabulary } from '../domain/nonAdmitReasons';
 import type { ObjectSchemaDefinition, PipelineStageDefinition, PropertyDefinition } from './api';
 
 /**
@@ -98,6 +98,13 @@ const owner = (name: string, label: string, description: string): PropertyDefini
 /** The unique property each custom object is upserted by (HubSpot batch upsert needs a hasUniqueValue idProperty). */
 export const EHR_ID_PROPERTY = 'rlx_ehr_id';
 
+export const NON_ADMIT_REASON_PROPERTY = 'rlx_non_admit_reason';
+
+/** The Referral's non-admit reason, its options the tenant's list (src/domain/nonAdmitReasons.ts) in order. */
+export function nonAdmitReasonProperty(nonAdmitReasons: NonAdmitVocabulary): PropertyDefinition {
+  return choice(NON_ADMIT_REASON_PROPERTY, 'Non-admit reason', 'Why the referral was not admitted (hospice: not taken under care).', nonAdmitReasons);
+}
+
 export const referralObject: ObjectSchemaDefinition = {
   name: 'rlx_referral',
   labels: { singular: 'Referral', plural: 'Referrals' },
@@ -118,7 +125,7 @@ export const referralObject: ObjectSchemaDefinition = {
     date('rlx_referral_date', 'Referral date (M0104)', 'OASIS M0104: the date the referral was received.'),
     date('rlx_ordered_soc_date', 'Physician-ordered SOC date (M0102)', 'OASIS M0102, when the physician ordered a start date.'),
     date('rlx_soc_date', 'Start of care date (M0030)', 'OASIS M0030.'),
-    choice('rlx_non_admit_reason', 'Non-admit reason', 'Why the referral was not admitted (hospice: not taken under care).', defaultNonAdmitReasons),
+    nonAdmitReasonProperty(defaultNonAdmitVocabulary),
     choice('rlx_payer_category', 'Payer category', 'Source of Payment Typology family.', payerCategories),
     number('rlx_hours_to_soc', 'Hours to start of care', 'Hours from referral received to the first visit.'),
     choice('rlx_timely_initiation', 'Timely initiation', 'CMS timely initiation of care (dates in the agency time zone).', timelyInitiationOutcomes),
@@ -126,6 +133,14 @@ export const referralObject: ObjectSchemaDefinition = {
     text('rlx_branch', 'Branch', 'The agency branch handling the referral.'),
   ],
 };
+
+/** The Referral object as a tenant wants it: rlx_non_admit_reason with the tenant's reasons as options. */
+export function referralObjectFor(nonAdmitReasons: NonAdmitVocabulary): ObjectSchemaDefinition {
+  return {
+    ...referralObject,
+    properties: referralObject.properties.map((property) => (property.name === NON_ADMIT_REASON_PROPERTY ? nonAdmitReasonProperty(nonAdmitReasons) : property)),
+  };
+}
 
 /**
  * Properties earlier versions made required and this one does not: provisioning drops their required flag in a portal

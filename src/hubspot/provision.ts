@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { defaultNonAdmitVocabulary, type NonAdmitVocabulary } from '../domain/nonAdmitReasons';
 import {
   createAssociationLabel,
   createObjectSchema,
@@ -28,7 +29,8 @@ import {
   admissionObject,
   associationLabels,
   noLongerRequired,
-  referralObject,
+  nonAdmitReasonProperty,
+  referralObjectFor,
   referralPipelineStages,
   standardObjectProperties,
 } from './dataModel';
@@ -77,13 +79,20 @@ export interface ProvisionResult {
   model: DataModel;
 }
 
+/** What provisioning takes from the tenant's settings. */
+export interface ProvisionOptions {
+  /** The tenant's non-admit reasons (tenant settings): rlx_non_admit_reason's options. Default Referralynx's list. */
+  nonAdmitReasons?: NonAdmitVocabulary;
+}
+
 /**
  * Creates or completes Referralynx's data model in a portal: custom objects, property group, properties, referral
  * intake pipeline, association labels, the scorecard properties on companies and contacts, and the follow-up key and
  * rule properties on tasks with the association types tasks are created with. Never deletes;
  * never rewrites a label, description or option that a person edited; a second run makes no write calls.
  */
-export async function provisionDataModel(hubspot: HubSpot): Promise<ProvisionResult> {
+export async function provisionDataModel(hubspot: HubSpot, options: ProvisionOptions = {}): Promise<ProvisionResult> {
+  const referralObject = referralObjectFor(options.nonAdmitReasons ?? defaultNonAdmitVocabulary);
   const writesBefore = hubspot.stats().writes;
   const changes: ProvisionChange[] = [];
   const warnings: string[] = [];
@@ -152,6 +161,25 @@ export async function provisionDataModel(hubspot: HubSpot): Promise<ProvisionRes
 }
 
 type Note = (action: ProvisionChange['action'], target: string) => void;
+
+/**
+ * Gives the Referral's rlx_non_admit_reason every reason of the tenant's list as an option, as provisionDataModel does
+ * and nothing else: the reasons missing are appended, labels a person edited in HubSpot stay (a reworded label is the
+ * cards' and the tasks', HubSpot's is changed by hand), and no option is removed (records may still carry it).
+ * Called before a changed list is saved, so that no record is written with a reason HubSpot would refuse.
+ */
+export async function provisionNonAdmitReasons(
+  hubspot: HubSpot,
+  referralObjectTypeId: string,
+  nonAdmitReasons: NonAdmitVocabulary,
+): Promise<Pick<ProvisionResult, 'changes' | 'warnings' | 'writeCalls'>> {
+  const writesBefore = hubspot.stats().writes;
+  const changes: ProvisionChange[] = [];
+  const warnings: string[] = [];
+  const note: Note = (action, target) => changes.push({ action, target });
+  await ensureProperties(hubspot, referralObjectTypeId, 'Referral', [nonAdmitReasonProperty(nonAdmitReasons)], false, note, warnings);
+  return { changes, warnings, writeCalls: hubspot.stats().writes - writesBefore };
+}
 
 function findSchema(schemas: HubSpotObjectSchema[], name: string): HubSpotObjectSchema | undefined {
   return schemas.find((s) => !s.archived && (s.name === name || s.fullyQualifiedName?.endsWith(`_${name}`)));

@@ -171,6 +171,16 @@ export class SyncStore {
     };
   }
 
+  /** The non-admitted referrals whose reason is one of `reasons`: written again when the agency's list gains or loses it. */
+  async nonAdmittedWithReasons(client: Queryable, tenantId: TenantId, reasons: readonly string[]): Promise<string[]> {
+    if (reasons.length === 0) return [];
+    const { rows } = await client.query<{ referral_key: string }>(
+      "SELECT referral_key FROM referrals WHERE tenant_id = $1 AND status = 'non_admitted' AND non_admit_reason = ANY($2::text[]) ORDER BY referral_key",
+      [tenantId, reasons],
+    );
+    return rows.map((row) => row.referral_key);
+  }
+
   /** Takes every refused record off the refusal list, for `referralynx sync retry` to queue them again. */
   async takeFailures(client: Queryable, tenantId: TenantId): Promise<Array<{ kind: QueueKind; key: string }>> {
     const { rows } = await client.query<{ record_kind: QueueKind; record_key: string }>(

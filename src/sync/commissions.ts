@@ -1,3 +1,4 @@
+import { nonAdmitReasonsOf } from '../config/tenantSettings';
 import { DateTime } from 'luxon';
 import { checkCommissionPlan, payeeRosterSchema, type PayeeRoster, type PlanProblem } from '../domain/commissionPlan';
 import { computeCommissions, formatCents, nextPeriod, PERIOD, type CommissionCase, type CommissionLine, type CommissionOutcome } from '../domain/commissions';
@@ -138,6 +139,7 @@ async function runLocked(client: PoolClient, queue: SyncQueue, tenant: Tenant, n
     timeZone: tenant.settings.timeZone,
     asOf: now,
     closedPeriods: closed,
+    nonAdmitReasons: nonAdmitReasonsOf(tenant.settings),
   });
 
   const closedThrough = closed[closed.length - 1]?.period;

@@ -1,4 +1,4 @@
-import type { TenantId } from '../config/tenantSettings';
+import { nonAdmitReasonsOf, type TenantId } from '../config/tenantSettings';
 import { BusinessCalendar } from '../domain/businessTime';
 import { admissionFollowUps, checkInDueDay, checkInFollowUps, dormantSourceFollowUps, referralFollowUps, type FollowUpContext, type TaskIntent } from '../domain/followUps';
 import type { AdmissionState, ReferralState } from '../domain/referralLifecycle';
@@ -64,6 +64,7 @@ async function contextsOf(client: PoolClient, target: SyncTarget, referrals: rea
   const first = await followUps.firstFromTheirSource(client, tenant.tenantId, keys);
   const wantedIntake = tenant.settings.followUps.intakeOwner;
   const intake = wantedIntake ? await target.owners.find(wantedIntake) : undefined;
+  const nonAdmitReasons = nonAdmitReasonsOf(tenant.settings);
   return new Map(
     referrals.map((referral) => {
       const decision = decisions.get(referral.referralKey);
@@ -76,6 +77,7 @@ async function contextsOf(client: PoolClient, target: SyncTarget, referrals: rea
           clinicianName: clinicianName(referral),
           firstFromSource: first.has(referral.referralKey),
           owners: { liaison: decision?.ownerId ?? undefined, intake },
+          nonAdmitReasons,
         },
       ];
     }),

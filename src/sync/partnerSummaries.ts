@@ -1,3 +1,4 @@
+import { nonAdmitReasonsOf } from '../config/tenantSettings';
 import crypto from 'node:crypto';
 import { DateTime } from 'luxon';
 import {
@@ -95,7 +96,7 @@ async function preparePeriod(
     const newest = latestReferralOf(states, period, timeZone);
     const latest = attributed.find((a) => a.state.referralKey === newest?.referralKey);
     if (!latest) continue;
-    const summary = summarizePartner(states, period, timeZone);
+    const summary = summarizePartner(states, period, timeZone, nonAdmitReasonsOf(tenant.settings));
     const sourceName = latest.state.facts.referringOrganization?.name ?? 'Referral source';
     const pilotLines = latest.companyId ? await pilotSentences(client, tenant.tenantId, latest.companyId, period, timeZone) : [];
     made.push({

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { DateTime } from 'luxon';
 import { hoursToStartOfCare, type AdmissionState, type ReferralState } from '../domain/referralLifecycle';
+import { listedNonAdmitReason, type NonAdmitVocabulary } from '../domain/nonAdmitReasons';
 import { referralName } from '../domain/plainWords';
 import { timelyInitiation } from '../domain/timelyInitiation';
 import { businessLines } from '../domain/vocabulary';
@@ -41,7 +42,12 @@ export function referralNameOf(state: Pick<ReferralState, 'facts' | 'history'>, 
   return referralName(facts.referralDate ?? dateIn(timeZone, facts.receivedAt ?? state.history[0]?.at), facts.referringOrganization?.name, facts.businessLine);
 }
 
-export function toReferralProperties(state: ReferralState, model: DataModel, timeZone: string): HubSpotProperties {
+/**
+ * The Referral record's properties. Its non-admit reason is one of the tenant's list, which provisioning gives
+ * rlx_non_admit_reason as options before the list is saved; a reason the list lacks is written as "other", so HubSpot
+ * never refuses the record over an option it does not have.
+ */
+export function toReferralProperties(state: ReferralState, model: DataModel, timeZone: string, nonAdmitReasons: NonAdmitVocabulary): HubSpotProperties {
   const { facts } = state;
   return complete({
     [EHR_ID_PROPERTY]: state.referralKey,
@@ -52,7 +58,7 @@ export function toReferralProperties(state: ReferralState, model: DataModel, tim
     rlx_referral_date: facts.referralDate,
     rlx_ordered_soc_date: facts.physicianOrderedSocDate,
     rlx_soc_date: state.socDate,
-    rlx_non_admit_reason: state.status === 'non_admitted' ? state.nonAdmitReason : undefined,
+    rlx_non_admit_reason: state.status === 'non_admitted' && state.nonAdmitReason ? listedNonAdmitReason(nonAdmitReasons, state.nonAdmitReason) : undefined,
     rlx_payer_category: facts.payerCategory,
     rlx_hours_to_soc: hoursToStartOfCare(state),
     rlx_timely_initiation: timelyInitiation(state, timeZone),

@@ -1,4 +1,4 @@
-import type { TenantId } from '../config/tenantSettings';
+import { nonAdmitReasonsOf, type TenantId } from '../config/tenantSettings';
 import type { AdmissionState, ReferralState } from '../domain/referralLifecycle';
 import { associateWithLabel, batchUpsert } from '../hubspot/api';
 import type { HubSpot } from '../hubspot/client';
@@ -149,6 +149,7 @@ async function syncJobs(client: PoolClient, queue: SyncQueue, target: SyncTarget
   let plans: Planned[];
   if (kind === 'referral') {
     const referrals = [...states.values()] as ReferralState[];
+    const nonAdmitReasons = nonAdmitReasonsOf(tenant.settings);
     const attribution = await attributeReferrals({ client, store, hubspot, tenant, owners: target.owners }, referrals);
     requeue.push({ kind: 'referral', keys: attribution.ownerMoved });
     plans = referrals.map((state) => {
@@ -159,7 +160,7 @@ async function syncJobs(client: PoolClient, queue: SyncQueue, target: SyncTarget
       if (found?.company && sourceType !== undefined) links.push({ toObjectType: '0-2', toId: found.company.id, typeId: sourceType });
       if (found?.contact && clinicianType !== undefined) links.push({ toObjectType: '0-1', toId: found.contact.id, typeId: clinicianType });
       const owner = found?.decision.ownerId;
-      return planned(state.referralKey, { ...toReferralProperties(state, model, tenant.settings.timeZone), ...(owner ? { hubspot_owner_id: owner } : {}) }, links);
+      return planned(state.referralKey, { ...toReferralProperties(state, model, tenant.settings.timeZone, nonAdmitReasons), ...(owner ? { hubspot_owner_id: owner } : {}) }, links);
     });
   } else {
     const admissions = [...states.values()] as AdmissionState[];

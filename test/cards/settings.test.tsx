@@ -1,7 +1,8 @@
-import { Alert, Button, ErrorState, Input, LoadingSpinner, NumberInput, StatusTag, Table, TableRow, Toggle } from '@hubspot/ui-extensions';
+import { Alert, Button, ErrorState, Input, LoadingSpinner, NumberInput, Select, StatusTag, Table, TableRow, TextArea, Toggle } from '@hubspot/ui-extensions';
 import { createRenderer } from '@hubspot/ui-extensions/testing';
 import { SettingsView } from '../../hubspot-app/app/settings/SettingsView';
 import { fakeServer, failed, ok } from './fakeServer';
+import type { NonAdmitReason } from '@referralynx/hubspot-shared';
 import { emptySettingsPage, settingsPage } from './fixtures';
 import { textOf, withText } from './text';
 
@@ -170,5 +171,116 @@ describe('the settings page', () => {
     renderer.find(Input, { name }).trigger('onChange', '123' as never);
     renderer.find(Button, withText('Map')).trigger('onClick');
     await renderer.waitFor(() => expect(renderer.find(Input, { name }).props.validationMessage).toBe('HubSpot has no company with id 123.'));
+  });
+
+  describe('the non-admit reasons', () => {
+    const [insurance, outsideArea] = settingsPage.nonAdmitReasons as [NonAdmitReason, NonAdmitReason];
+    const noCaregiver: NonAdmitReason = {
+      value: 'no_caregiver',
+      label: 'No caregiver at home',
+      words: 'no caregiver at home',
+      offer: 'We are glad to talk through other options.',
+      isDefault: false,
+      reworded: false,
+    };
+    const reasonRows = (renderer: ReturnType<typeof createRenderer>) => rows(renderer, 3);
+    const edit = (renderer: ReturnType<typeof createRenderer>, row: number) => renderer.find(Select, { name: 'nonAdmit.editing' }).trigger('onChange', String(row) as never);
+
+    it("rewords a default reason: only that reason is sent, with its label, words and offer, and the page shows what was saved", async () => {
+      const reworded = { ...insurance, words: "the patient's insurance is not one we take", reworded: true };
+      const { renderer, server } = renderPage({
+        [SETTINGS]: ok(settingsPage),
+        'PUT /cards/settings': ok({ followUps: settingsPage.followUps, timeZone: 'America/New_York', holidayCalendar: 'US', nonAdmitReasons: [reworded, outsideArea] }),
+      });
+      await loaded(renderer);
+      edit(renderer, 0);
+      await renderer.waitFor(() => expect(renderer.find(Input, { name: 'nonAdmit.label' }).props.value).toBe('Insurance not accepted / no authorization'));
+      // A default's value is Referralynx's: it is shown, not edited.
+      expect(renderer.maybeFind(Input, { name: 'nonAdmit.value' })).toBeNull();
+      expect(renderer.find(TextArea, { name: 'nonAdmit.offer' }).props.value).toBe("We can suggest an agency in the patient's plan network, or go over other ways to cover care.");
+      renderer.find(Input, { name: 'nonAdmit.words' }).trigger('onChange', "the patient's insurance is not one we take" as never);
+      await renderer.waitFor(() => expect(reasonRows(renderer)?.[1]).toBe("Insurance not accepted / no authorizationthe patient's insurance is not one we take"));
+      renderer.find(Button, withText('Save non-admit reasons')).trigger('onClick');
+      await renderer.waitFor(() => expect(renderer.find(Alert, { title: 'Non-admit reasons saved' })).toBeTruthy());
+      expect(server.sent.at(-1)).toEqual({
+        method: 'PUT',
+        path: '/cards/settings',
+        body: {
+          nonAdmitReasons: [
+            {
+              value: 'insurance_not_accepted',
+              label: 'Insurance not accepted / no authorization',
+              words: "the patient's insurance is not one we take",
+              offer: "We can suggest an agency in the patient's plan network, or go over other ways to cover care.",
+            },
+          ],
+        },
+      });
+      expect(reasonRows(renderer)).toEqual([
+        'ReasonThe source reads',
+        "Insurance not accepted / no authorizationthe patient's insurance is not one we take",
+        'Outside service areaoutside our service area',
+      ]);
+    });
+
+    it('adds a reason with a value and a label; empty words and offer are left to the server', async () => {
+      const { renderer, server } = renderPage({
+        [SETTINGS]: ok(settingsPage),
+        'PUT /cards/settings': ok({ followUps: settingsPage.followUps, timeZone: 'America/New_York', holidayCalendar: 'US', nonAdmitReasons: [insurance, outsideArea, noCaregiver] }),
+      });
+      await loaded(renderer);
+      renderer.find(Button, withText('Add a reason')).trigger('onClick');
+      await renderer.waitFor(() => expect(renderer.find(Input, { name: 'nonAdmit.value' }).props.value).toBe(''));
+      renderer.find(Input, { name: 'nonAdmit.value' }).trigger('onChange', 'no_caregiver' as never);
+      renderer.find(Input, { name: 'nonAdmit.label' }).trigger('onChange', 'No caregiver at home' as never);
+      await renderer.waitFor(() => expect(renderer.find(Input, { name: 'nonAdmit.label' }).props.value).toBe('No caregiver at home'));
+      renderer.find(Button, withText('Save non-admit reasons')).trigger('onClick');
+      await renderer.waitFor(() => expect(renderer.find(Alert, { title: 'Non-admit reasons saved' })).toBeTruthy());
+      // The two defaults are untouched, so they are not sent: they keep Referralynx's words.
+      expect(server.sent.at(-1)?.body).toEqual({ nonAdmitReasons: [{ value: 'no_caregiver', label: 'No caregiver at home' }] });
+      expect(reasonRows(renderer)?.[3]).toBe('No caregiver at homeno caregiver at home');
+    });
+
+    it("shows the server's refusal on the field of the reason it names, counting only the entries sent", async () => {
+      // A reworded default is sent first (entry 0), so the new reason, row 2 of the page, is entry 1.
+      const page = { ...settingsPage, nonAdmitReasons: [insurance, { ...outsideArea, label: 'Out of our area', reworded: true }] };
+      const { renderer, server } = renderPage({
+        [SETTINGS]: ok(page),
+        'PUT /cards/settings': failed(400, 'invalid_request', 'The request does not have the expected shape.', [
+          { path: 'nonAdmitReasons.1.value', message: 'must be a lower-case slug of at most 50 characters' },
+        ]),
+      });
+      await loaded(renderer);
+      renderer.find(Button, withText('Add a reason')).trigger('onClick');
+      await renderer.waitFor(() => expect(renderer.find(Input, { name: 'nonAdmit.value' })).toBeTruthy());
+      renderer.find(Input, { name: 'nonAdmit.value' }).trigger('onChange', 'No Caregiver' as never);
+      renderer.find(Input, { name: 'nonAdmit.label' }).trigger('onChange', 'No caregiver at home' as never);
+      await renderer.waitFor(() => expect(renderer.find(Input, { name: 'nonAdmit.value' }).props.value).toBe('No Caregiver'));
+      edit(renderer, 0);
+      await renderer.waitFor(() => expect(renderer.maybeFind(Input, { name: 'nonAdmit.value' })).toBeNull());
+      renderer.find(Button, withText('Save non-admit reasons')).trigger('onClick');
+      await renderer.waitFor(() => expect(renderer.find(Alert, { title: 'The non-admit reasons were not saved' })).toBeTruthy());
+      expect(server.sent.at(-1)?.body).toEqual({
+        nonAdmitReasons: [
+          { value: 'outside_service_area', label: 'Out of our area', words: 'outside our service area', offer: "We can suggest an agency that serves the patient's area." },
+          { value: 'No Caregiver', label: 'No caregiver at home' },
+        ],
+      });
+      // The page opens the reason the server named, and says why on its field.
+      expect(renderer.find(Input, { name: 'nonAdmit.value' }).props).toMatchObject({ value: 'No Caregiver', error: true, validationMessage: 'must be a lower-case slug of at most 50 characters' });
+      expect(renderer.find(Input, { name: 'nonAdmit.label' }).props.error).toBeUndefined();
+    });
+
+    it('says a refusal of the whole list in the alert, where no field can show it', async () => {
+      const { renderer } = renderPage({
+        [SETTINGS]: ok(settingsPage),
+        'PUT /cards/settings': failed(400, 'invalid_request', 'The request does not have the expected shape.', [{ path: 'nonAdmitReasons', message: 'holds at most 100 reasons' }]),
+      });
+      await loaded(renderer);
+      renderer.find(Button, withText('Save non-admit reasons')).trigger('onClick');
+      await renderer.waitFor(() =>
+        expect(textOf(renderer.find(Alert, { title: 'The non-admit reasons were not saved' }))).toBe('The request does not have the expected shape. holds at most 100 reasons'),
+      );
+    });
   });
 });

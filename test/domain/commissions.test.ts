@@ -1,3 +1,4 @@
+import { nonAdmitVocabulary } from '../../src/domain/nonAdmitReasons';
 import { DateTime } from 'luxon';
 import { checkCommissionPlan, commissionPlanSchema, type CommissionPlan, type PayeeRoster } from '../../src/domain/commissionPlan';
 import {
@@ -222,6 +223,15 @@ describe('counting points', () => {
       ['R3', 'not_yet_eligible', 'not admitted yet'],
       ['R4', 'ineligible', 'not admitted (insurance not accepted / no authorization)'],
     ]);
+  });
+
+  it("says why a referral never counts in the agency's label for its non-admit reason", () => {
+    const lost: Course = { key: 'R5', receivedAt: local('2026-10-13', '09:00'), nonAdmitted: { at: local('2026-10-14', '09:00'), reason: 'no_caregiver' } };
+    const nonAdmitReasons = nonAdmitVocabulary([{ value: 'no_caregiver', label: 'No caregiver at home' }]);
+    const result = run([planOf({ countingPoint: { kind: 'admitted' } })], casesOf([lost]), '2026-10-31T12:00:00-04:00', { nonAdmitReasons });
+    expect(outcomeOf(result, 'R5')).toMatchObject({ status: 'ineligible', reason: 'not admitted (no caregiver at home)' });
+    // A tenant whose list lacks it: "other".
+    expect(outcomeOf(run([planOf({ countingPoint: { kind: 'admitted' } })], casesOf([lost]), '2026-10-31T12:00:00-04:00'), 'R5')?.reason).toBe('not admitted (other)');
   });
 });
 

@@ -1,3 +1,4 @@
+import { nonAdmitVocabulary } from '../../src/domain/nonAdmitReasons';
 import { BusinessCalendar } from '../../src/domain/businessTime';
 import {
   admissionFollowUps,
@@ -156,6 +157,26 @@ describe('a non-admit', () => {
     // 2026-11-24T00:30Z is Monday 11-23 16:30 PST; the business day ends 17:00 PST = 2026-11-24T01:00Z.
     const intents = referralFollowUps(nonAdmitted('2026-11-24T00:30:00Z', 'staffing_unavailable'), context, settings, losAngeles, 'America/Los_Angeles', new Date('2026-11-24T00:31:00Z'));
     expect(intents.map((t) => t.dueAt.toISOString())).toEqual(['2026-11-24T01:00:00.000Z']);
+  });
+
+  it("in the agency's words: a reworded default and an added reason; a reason the agency never listed reads as other", () => {
+    const nonAdmitReasons = nonAdmitVocabulary([
+      { value: 'insurance_not_accepted', label: 'Insurance', words: "the patient's plan is not one we take", offer: 'Our intake team can check other plans with you.' },
+      { value: 'no_caregiver', label: 'No caregiver at home' },
+    ]);
+    const now = new Date('2026-11-23T16:31:00Z');
+    const [reworded] = referralFollowUps(nonAdmitted('2026-11-23T11:30:00-05:00', 'insurance_not_accepted'), { ...context, nonAdmitReasons }, settings, newYork, NEW_YORK, now);
+    expect(reworded?.subject).toBe("Call Mercy General Hospital: referral of November 23 not admitted (the patient's plan is not one we take)");
+    expect(reworded?.body).toContain(
+      "\"Thank you for your referral of November 23. We were not able to admit your patient: the patient's plan is not one we take. Our intake team can check other plans with you. — Sunrise Home Health & Hospice\"",
+    );
+    // Added without words or offer: its label in lower case, and the generic offer.
+    const [added] = referralFollowUps(nonAdmitted('2026-11-23T11:30:00-05:00', 'no_caregiver'), { ...context, nonAdmitReasons }, settings, newYork, NEW_YORK, now);
+    expect(added?.subject).toBe('Call Mercy General Hospital: referral of November 23 not admitted (no caregiver at home)');
+    expect(added?.body).toContain('We were not able to admit your patient: no caregiver at home. We are glad to talk through other options.');
+    // The same reason for a tenant that has not added it.
+    const [unlisted] = referralFollowUps(nonAdmitted('2026-11-23T11:30:00-05:00', 'no_caregiver'), context, settings, newYork, NEW_YORK, now);
+    expect(unlisted?.subject).toBe('Call Mercy General Hospital: referral of November 23 not admitted (we were not able to start care)');
   });
 
   it('unsigned when the agency has not said its name', () => {

@@ -1,3 +1,4 @@
+import { nonAdmitVocabulary } from '../../src/domain/nonAdmitReasons';
 import { BusinessCalendar } from '../../src/domain/businessTime';
 import { defaultFollowUpSettings, followUpSettingsSchema } from '../../src/domain/followUps';
 import {
@@ -253,6 +254,29 @@ describe('the message for the source', () => {
     const one = summarizePartner([referral('2026-10-06T10:00:00-04:00', { status: 'non_admitted', nonAdmitReason: 'outside_service_area' })], october, NEW_YORK);
     expect(partnerSummaryText(one, { agency: undefined })).toBe(
       'In October, you sent us 1 referral; 1 was not admitted: outside our service area. Thank you for your referrals.',
+    );
+  });
+});
+
+describe("the agency's own reasons", () => {
+  it('are counted in their words, an unlisted one with "other", in the order of the list', () => {
+    const nonAdmitReasons = nonAdmitVocabulary([{ value: 'no_caregiver', label: 'No caregiver at home', words: 'there was no caregiver at home' }]);
+    const summary = summarizePartner(
+      [
+        referral('2026-10-06T10:00:00-04:00', { status: 'non_admitted', nonAdmitReason: 'no_caregiver' }),
+        referral('2026-10-07T10:00:00-04:00', { status: 'non_admitted', nonAdmitReason: 'lost_to_follow_up' }),
+        referral('2026-10-08T10:00:00-04:00', { status: 'non_admitted', nonAdmitReason: 'other' }),
+      ],
+      october,
+      NEW_YORK,
+      nonAdmitReasons,
+    );
+    expect(summary.nonAdmitReasons).toEqual([
+      { reason: 'other', words: 'we were not able to start care', count: 2 },
+      { reason: 'no_caregiver', words: 'there was no caregiver at home', count: 1 },
+    ]);
+    expect(partnerSummaryText(summary, { agency: undefined })).toBe(
+      'In October, you sent us 3 referrals; 3 were not admitted: we were not able to start care (2), there was no caregiver at home (1). Thank you for your referrals.',
     );
   });
 });

@@ -518,7 +518,15 @@ describe('GET /cards/settings', () => {
     expect(body.sync.errors).toEqual([]);
     expect(body.followUps).toMatchObject({ nonAdmit: { enabled: true }, checkIn: { enabled: true, everyDays: { A: 14, B: 30, C: 60 } } });
     expect(body.nonAdmitReasons).toHaveLength(11);
-    expect(body.nonAdmitReasons[0]).toEqual({ value: 'insurance_not_accepted', label: 'Insurance not accepted / no authorization', words: 'insurance not accepted' });
+    // The agency has set no reason of its own: the first default, with what a source reads and is offered.
+    expect(body.nonAdmitReasons[0]).toEqual({
+      value: 'insurance_not_accepted',
+      label: 'Insurance not accepted / no authorization',
+      words: 'insurance not accepted',
+      offer: "We can suggest an agency in the patient's plan network, or go over other ways to cover care.",
+      isDefault: true,
+      reworded: false,
+    });
     expect(body).toMatchObject({ timeZone: 'America/New_York', holidayCalendar: 'US' });
   });
 });

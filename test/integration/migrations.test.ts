@@ -53,6 +53,8 @@ describe('migrations', () => {
       // The follow-up rules' own defaults are checked in test/domain/followUps.test.ts.
       followUps: defaultFollowUpSettings,
       scorecard: scorecardSettingsSchema.parse({}),
+      // No reason reworded or added: the default list.
+      nonAdmitReasons: [],
     });
 
     await expect(tenants.updateSettings(4242, { timeZone: 'Mars/Olympus_Mons' })).rejects.toThrow(/IANA time zone/);
@@ -70,6 +72,8 @@ describe('migrations', () => {
       // The follow-up rules' own defaults are checked in test/domain/followUps.test.ts.
       followUps: defaultFollowUpSettings,
       scorecard: scorecardSettingsSchema.parse({}),
+      // No reason reworded or added: the default list.
+      nonAdmitReasons: [],
     });
   });
 });

@@ -1,4 +1,5 @@
 import { deriveCases } from '../../src/domain/referralLifecycle';
+import { defaultNonAdmitVocabulary } from '../../src/domain/nonAdmitReasons';
 import type { DataModel } from '../../src/hubspot/provision';
 import { hoursToStartOfCare } from '../../src/domain/referralLifecycle';
 import { admissionSource, propertiesHash, toReferralProperties } from '../../src/sync/records';
@@ -32,7 +33,7 @@ function referral(extra: Parameters<typeof event>[0][] = []) {
 
 describe('what HubSpot gets for a referral', () => {
   it('is named by date (in the agency zone), source and business line, with no patient data', () => {
-    const properties = toReferralProperties(referral(), model, 'America/Chicago');
+    const properties = toReferralProperties(referral(), model, 'America/Chicago', defaultNonAdmitVocabulary);
     // 23:30 in Chicago is 05:30 UTC the next day: the agency's date is the 27th.
     expect(properties.rlx_referral_name).toBe('Referral 2026-11-27 · Mercy General · Hospice');
     expect(properties).toMatchObject({ rlx_status: 'received', hs_pipeline: '5001', hs_pipeline_stage: '5002', rlx_received_at: '2026-11-28T05:30:00.000Z' });
@@ -58,14 +59,14 @@ describe('what HubSpot gets for a referral', () => {
   it('carries CMS timely initiation for a home health start of care, counted in the agency\'s dates', () => {
     const admit = { kind: 'admission.admitted', admissionKey: 'E-1', referralKey: 'R-1', occurredAt: '2026-11-29T10:00:00-06:00', socDate: '2026-11-29' } as const;
     // Hospice: the measure is a home health one.
-    expect(toReferralProperties(referral([admit]), model, 'America/Chicago').rlx_timely_initiation).toBe('');
+    expect(toReferralProperties(referral([admit]), model, 'America/Chicago', defaultNonAdmitVocabulary).rlx_timely_initiation).toBe('');
     const homeHealth = [{ kind: 'referral.updated', referralKey: 'R-1', occurredAt: '2026-11-28T08:00:00-06:00', facts: { businessLine: 'home_health' } } as const];
     // No M0104 given: received the 27th in Chicago, started the 29th = 27th + 2 days.
-    expect(toReferralProperties(referral([...homeHealth, admit]), model, 'America/Chicago').rlx_timely_initiation).toBe('timely');
+    expect(toReferralProperties(referral([...homeHealth, admit]), model, 'America/Chicago', defaultNonAdmitVocabulary).rlx_timely_initiation).toBe('timely');
     // Started the 30th: late, as the discharge of the 20th came before the referral and does not restart the count.
     // Had the 05:30Z receipt been read as a UTC date (the 28th), the 30th would have been on time.
     const late = { ...admit, socDate: '2026-11-30' };
-    expect(toReferralProperties(referral([...homeHealth, late]), model, 'America/Chicago').rlx_timely_initiation).toBe('not_timely');
+    expect(toReferralProperties(referral([...homeHealth, late]), model, 'America/Chicago', defaultNonAdmitVocabulary).rlx_timely_initiation).toBe('not_timely');
   });
 
   it('hashes the same properties the same whatever their order', () => {

@@ -18,6 +18,7 @@ import {
   TableHeader,
   TableRow,
   Text,
+  TextArea,
   Toggle,
 } from '@hubspot/ui-extensions';
 import {
@@ -31,6 +32,8 @@ import {
   waited,
   type Api,
   type FollowUpSettings,
+  type NonAdmitReason,
+  type NonAdmitReasonEntry,
   type SettingsPage,
   type UnmatchedSource,
 } from '@referralynx/hubspot-shared';
@@ -56,7 +59,7 @@ export function SettingsView({ api }: { api: Api }) {
       <Divider />
       <FollowUpRules page={page} api={api} onSaved={update} />
       <Divider />
-      <NonAdmitReasons page={page} />
+      <NonAdmitReasons page={page} api={api} onSaved={update} />
       <Divider />
       <UnmatchedSources page={page} api={api} onMapped={update} />
     </Flex>
@@ -308,7 +311,79 @@ function FollowUpRules({ page, api, onSaved }: { page: SettingsPage; api: Api; o
   );
 }
 
-function NonAdmitReasons({ page }: { page: SettingsPage }) {
+/** A reason on the page: as saved, or as being edited (`changed`), or added here and not saved yet (`isNew`). */
+interface ReasonDraft extends NonAdmitReason {
+  changed: boolean;
+  isNew: boolean;
+}
+
+const toDrafts = (reasons: readonly NonAdmitReason[]): ReasonDraft[] => reasons.map((reason) => ({ ...reason, changed: false, isNew: false }));
+
+/**
+ * The entries the settings hold: every added reason, and each default the agency reworded, before or now; an
+ * untouched default is left out, so it keeps Referralynx's words. A new reason's empty words or offer are left out,
+ * so the server gives it its label's words and the generic offer.
+ */
+function toEntries(drafts: readonly ReasonDraft[]): Array<{ index: number; entry: NonAdmitReasonEntry }> {
+  return drafts.flatMap((draft, index) => {
+    if (draft.isDefault && !draft.reworded && !draft.changed) return [];
+    const words = draft.words.trim();
+    const offer = draft.offer.trim();
+    const entry: NonAdmitReasonEntry = { value: draft.value.trim(), label: draft.label.trim(), ...(words ? { words } : {}), ...(offer ? { offer } : {}) };
+    return [{ index, entry }];
+  });
+}
+
+/** The fields of a reason the page edits, as the server names them in a refusal (nonAdmitReasons.2.label). */
+const REASON_FIELDS = ['value', 'label', 'words', 'offer'];
+
+type ReasonsResult = { ok: true } | { ok: false; message: string; errors: Array<{ row: number | undefined; field: string; message: string }> };
+
+/**
+ * The agency's non-admit reasons: what intake records, the label HubSpot shows and the words a source reads. A
+ * reason is reworded or added here and the list saved with PUT /cards/settings; the server gives HubSpot's property
+ * the new options before it saves, and its refusals show on the fields they name.
+ */
+function NonAdmitReasons({ page, api, onSaved }: { page: SettingsPage; api: Api; onSaved: Change }) {
+  const [drafts, setDrafts] = useState<ReasonDraft[]>(() => toDrafts(page.nonAdmitReasons));
+  const [editing, setEditing] = useState<number>();
+  const [result, setResult] = useState<ReasonsResult>();
+  const [saving, setSaving] = useState(false);
+  const current = editing === undefined ? undefined : drafts[editing];
+  const change = (index: number, fields: Partial<NonAdmitReasonEntry>) =>
+    setDrafts((list) => list.map((draft, i) => (i === index ? { ...draft, ...fields, changed: true } : draft)));
+  const add = () => {
+    setDrafts((list) => [...list, { value: '', label: '', words: '', offer: '', isDefault: false, reworded: false, changed: true, isNew: true }]);
+    setEditing(drafts.length);
+  };
+  const save = async () => {
+    const sent = toEntries(drafts);
+    setSaving(true);
+    try {
+      const saved = await api.saveSettings({ nonAdmitReasons: sent.map((s) => s.entry) });
+      onSaved((p) => ({ ...p, ...saved }));
+      setDrafts(toDrafts(saved.nonAdmitReasons));
+      setEditing(undefined);
+      setResult({ ok: true });
+    } catch (error) {
+      const failure = toApiError(error);
+      // The server names an entry by its place in the list sent (nonAdmitReasons.2.label): back to the row it came from.
+      const errors = failure.errors.map((e) => {
+        const [, at, field = ''] = e.path.split('.');
+        return { row: at === undefined ? undefined : sent[Number(at)]?.index, field, message: e.message };
+      });
+      const first = errors.find((e) => e.row !== undefined)?.row;
+      if (first !== undefined) setEditing(first);
+      setResult({ ok: false, message: failure.message, errors });
+    } finally {
+      setSaving(false);
+    }
+  };
+  const fieldError = (row: number, field: string) => {
+    const found = result && !result.ok ? result.errors.find((e) => e.row === row && e.field === field) : undefined;
+    return found ? { error: true, validationMessage: found.message } : {};
+  };
+
   return (
     <>
       <Heading>Non-admit reasons</Heading>
@@ -321,14 +396,73 @@ function NonAdmitReasons({ page }: { page: SettingsPage }) {
           </TableRow>
         </TableHead>
         <TableBody>
-          {page.nonAdmitReasons.map((reason) => (
-            <TableRow key={reason.value}>
+          {drafts.map((reason, index) => (
+            <TableRow key={index}>
               <TableCell>{reason.label}</TableCell>
               <TableCell>{reason.words}</TableCell>
             </TableRow>
           ))}
         </TableBody>
       </Table>
+      <Select
+        label="Reason to edit"
+        name="nonAdmit.editing"
+        value={editing === undefined ? '' : String(editing)}
+        options={drafts.map((reason, index) => ({ label: reason.label || 'New reason', value: String(index) }))}
+        onChange={(value) => setEditing(value === '' || value === undefined ? undefined : Number(value))}
+      />
+      {current && editing !== undefined ? (
+        <Box>
+          {current.isNew ? (
+            <Input
+              label="Value (as the EHR feed and HubSpot store it)"
+              name="nonAdmit.value"
+              description="Lower case letters, digits and _, e.g. no_caregiver. It cannot change once saved."
+              value={current.value}
+              onChange={(value) => change(editing, { value })}
+              {...fieldError(editing, 'value')}
+            />
+          ) : (
+            <Text variant="microcopy">{current.isDefault ? `Referralynx's reason ${current.value}` : `The agency's reason ${current.value}`}</Text>
+          )}
+          <Input label="Label (as HubSpot shows it)" name="nonAdmit.label" value={current.label} onChange={(label) => change(editing, { label })} {...fieldError(editing, 'label')} />
+          <Input
+            label="Words the source reads"
+            name="nonAdmit.words"
+            description={current.isNew ? 'Empty: the label in lower case.' : undefined}
+            value={current.words}
+            onChange={(words) => change(editing, { words })}
+            {...fieldError(editing, 'words')}
+          />
+          <TextArea
+            label="What the agency can offer instead"
+            name="nonAdmit.offer"
+            description={current.isNew ? 'Empty: "We are glad to talk through other options."' : undefined}
+            value={current.offer}
+            onChange={(offer) => change(editing, { offer })}
+            {...fieldError(editing, 'offer')}
+          />
+        </Box>
+      ) : null}
+      {result?.ok ? (
+        <Alert title="Non-admit reasons saved" variant="success">
+          HubSpot&apos;s Non-admit reason property has every reason as an option.
+        </Alert>
+      ) : null}
+      {result && !result.ok ? (
+        <Alert title="The non-admit reasons were not saved" variant="error">
+          {/* A refusal of a reason's field shows on the field; any other (the list as a whole, too many reasons) here. */}
+          {[result.message, ...result.errors.filter((e) => e.row === undefined || !REASON_FIELDS.includes(e.field)).map((e) => e.message)].join(' ')}
+        </Alert>
+      ) : null}
+      <ButtonRow>
+        <Button variant="secondary" onClick={add}>
+          Add a reason
+        </Button>
+        <Button variant="primary" disabled={saving} onClick={() => void save()}>
+          Save non-admit reasons
+        </Button>
+      </ButtonRow>
     </>
   );
 }

@@ -13,7 +13,7 @@ import {
   referringOrganization,
   type EventOf,
 } from '../../domain/events';
-import { referralStatuses, type ReferralStatus } from '../../domain/vocabulary';
+import { defaultNonAdmitReasons, referralStatuses, type ReferralStatus } from '../../domain/vocabulary';
 import { normalizeWord } from './values';
 
 /**
@@ -144,9 +144,16 @@ export const canonicalValues = {
 export type ValueMapName = keyof typeof canonicalValues;
 export type CanonicalValue<M extends ValueMapName> = z.output<(typeof canonicalValues)[M]>;
 
-/** The allowed canonical values of each map, in schema order (for error messages). */
+/**
+ * The canonical values of each map, in schema order: always understood as they are, and named in error messages. A
+ * non-admit reason may be any slug (a reason the agency added, mapped from its EHR's word); the defaults are the ones
+ * an export may carry unmapped.
+ */
 export const canonicalOptions = Object.fromEntries(
-  Object.entries(canonicalValues).map(([name, values]) => [name, values.options as readonly string[]]),
+  Object.entries(canonicalValues).map(([name, values]) => [
+    name,
+    name === 'nonAdmitReason' ? defaultNonAdmitReasons.map((reason) => reason.value) : ((values as { options: readonly string[] }).options),
+  ]),
 ) as Record<ValueMapName, readonly string[]>;
 
 function valueMap<S extends z.ZodType<string>>(canonical: S) {

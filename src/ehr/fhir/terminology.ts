@@ -1,3 +1,4 @@
+import type { DefaultNonAdmitReason } from '../../domain/plainWords';
 import { defaultNonAdmitReasons, type BusinessLine } from '../../domain/vocabulary';
 import type { CodeableConcept, Coding, Identifier } from './elements';
 
@@ -105,7 +106,6 @@ export function keyIdentifier(identifiers: readonly Identifier[], preferred: rea
   return usable[0];
 }
 
-type NonAdmitReason = (typeof defaultNonAdmitReasons)[number]['value'];
 const nonAdmitReasons: readonly string[] = defaultNonAdmitReasons.map((reason) => reason.value);
 
 /**
@@ -113,7 +113,7 @@ const nonAdmitReasons: readonly string[] = defaultNonAdmitReasons.map((reason) =
  * of the text and codings; anything else is "other". Tested in this order so that e.g. "physician would not sign
  * the order for a patient who is not homebound" reads as the physician.
  */
-const nonAdmitPatterns: Array<[NonAdmitReason, RegExp]> = [
+const nonAdmitPatterns: Array<[DefaultNonAdmitReason, RegExp]> = [
   ['physician_would_not_sign', /\b(physician|doctor|md|provider)\b.*\b(sign|order)|\bno (signed )?orders?\b|\bunsigned\b/i],
   ['not_homebound', /\bhomebound\b|\bhome[\s-]bound\b/i],
   ['no_skilled_need', /\b(no|not|lacks?) (a )?skilled\b|\bskilled need\b|\bno need\b/i],
@@ -126,9 +126,9 @@ const nonAdmitPatterns: Array<[NonAdmitReason, RegExp]> = [
   ['patient_declined', /\bdeclin|\brefus|\bpatient choice|\bfamily (choice|wish)|\bdoes not want|\bdid not want/i],
 ];
 
-export function nonAdmitReasonOf(reason: CodeableConcept | undefined): NonAdmitReason {
+export function nonAdmitReasonOf(reason: CodeableConcept | undefined): DefaultNonAdmitReason {
   const exact = reason?.coding.find((c) => c.code !== undefined && nonAdmitReasons.includes(c.code))?.code;
-  if (exact) return exact as NonAdmitReason;
+  if (exact) return exact as DefaultNonAdmitReason;
   const words = wordsOf([reason]);
   return nonAdmitPatterns.find(([, pattern]) => pattern.test(words))?.[0] ?? 'other';
 }
