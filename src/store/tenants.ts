@@ -1,6 +1,6 @@
 import type { Clock } from '../clock';
 import { mergeSettings, type TenantId, type TenantSettings, tenantSettingsSchema } from '../config/tenantSettings';
-import type { Pool } from './postgres';
+import type { Pool, PoolClient } from './postgres';
 
 export interface Tenant {
   tenantId: TenantId;
@@ -46,14 +46,16 @@ export class TenantRepository {
    * Merges `changes` into the tenant's settings; invalid values, and keys that are not settings, are refused with
    * zod's error and nothing is written.
    */
-  async updateSettings(tenantId: TenantId, changes: Partial<TenantSettings> | Record<string, unknown>): Promise<TenantSettings> {
-    const current = await this.find(tenantId);
-    if (!current) throw new Error(`unknown tenant ${tenantId}`);
-    const next = mergeSettings(current.settings, changes);
-    await this.pool.query('UPDATE tenants SET settings = $2, updated_at = now() WHERE tenant_id = $1', [
-      tenantId,
-      JSON.stringify(next),
-    ]);
+  async updateSettings(
+    tenantId: TenantId,
+    changes: Partial<TenantSettings> | Record<string, unknown>,
+    client: Pick<PoolClient, 'query'> | Pool = this.pool,
+  ): Promise<TenantSettings> {
+    // Locked while merged: two saves at once each keep the other's changes (within the caller's transaction, if any).
+    const { rows } = await client.query<{ settings: unknown }>('SELECT settings FROM tenants WHERE tenant_id = $1 FOR UPDATE', [tenantId]);
+    if (!rows[0]) throw new Error(`unknown tenant ${tenantId}`);
+    const next = mergeSettings(tenantSettingsSchema.parse(rows[0].settings), changes);
+    await client.query('UPDATE tenants SET settings = $2, updated_at = now() WHERE tenant_id = $1', [tenantId, JSON.stringify(next)]);
     return next;
   }
 

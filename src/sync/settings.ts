@@ -54,14 +54,14 @@ export async function saveTenantSettings(
       hubspotChanges = (await provisionNonAdmitReasons(deps.hubspot, model.data.referralObjectTypeId, nonAdmitReasonsOf(next))).changes;
     }
   }
-  const settings = await tenants.updateSettings(tenantId, changes);
   // A referral taken while its reason was not listed was written to HubSpot as "other": now that the list has it (or
-  // has it no longer), it is written again; the sync skips any whose properties come out the same.
-  const reasons = relisted(nonAdmitReasonsOf(current.settings), nonAdmitReasonsOf(settings));
-  const referralsQueued = await inTransaction(deps.pool, async (client) => {
+  // has it no longer), it is written again; the sync skips any whose properties come out the same. Queued in the
+  // transaction that saves the list, so a crash leaves both or neither.
+  return inTransaction(deps.pool, async (client) => {
+    const settings = await tenants.updateSettings(tenantId, changes, client);
+    const reasons = relisted(nonAdmitReasonsOf(current.settings), nonAdmitReasonsOf(settings));
     const keys = await new SyncStore().nonAdmittedWithReasons(client, tenantId, reasons);
     await new SyncQueue(deps.pool).enqueue(client, tenantId, 'referral', keys);
-    return keys.length;
+    return { settings, hubspotChanges, referralsQueued: keys.length };
   });
-  return { settings, hubspotChanges, referralsQueued };
 }
