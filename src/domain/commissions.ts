@@ -62,7 +62,7 @@ export interface CommissionCase {
   owners: CaseOwners;
   /** The source as the CRM names it; the EHR's name when absent. */
   sourceName?: string;
-  /** When billing found the admission cannot be billed, and why: no EHR event says so, billing does. */
+  /** When billing found the admission cannot be billed, and why (event admission.non_billable, from billing's feed). */
   nonBillable?: { at: string; reason: string };
 }
 

@@ -170,6 +170,12 @@ export const canonicalEvent = z.discriminatedUnion('kind', [
     })
     .strict(),
   z.object({ ...base, kind: z.literal('admission.cancelled'), admissionKey }).strict(),
+  /**
+   * Billing found the admission cannot be billed (no signed plan of care, a missing face-to-face, an eligibility
+   * denial), on the day of occurredAt. It feeds the commission plans' `non_billable` clawback. The reason is the
+   * billing team's words about the claim, never the patient's: at most 200 characters.
+   */
+  z.object({ ...base, kind: z.literal('admission.non_billable'), admissionKey, reason: z.string().trim().min(1).max(200) }).strict(),
   z.object({ ...base, kind: z.literal('discharge.cancelled'), admissionKey }).strict(),
   z.object({ ...base, kind: z.literal('hospice.elected'), admissionKey, electionDate: calendarDate }).strict(),
   z

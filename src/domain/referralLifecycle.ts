@@ -47,6 +47,8 @@ export interface AdmissionState {
   electionDate?: string;
   noeSubmittedDate?: string;
   noeAcceptedDate?: string;
+  /** When billing found it cannot be billed, and why (the first finding; it feeds the non_billable clawback). */
+  nonBillable?: { at: string; reason: string };
   facts: ReferralFacts;
   history: Array<StatusChange<AdmissionStatus>>;
   lastEventAt: string;
@@ -67,6 +69,7 @@ const kindOrder: Record<CanonicalEvent['kind'], number> = {
   'admission.discharged': 10,
   'discharge.cancelled': 11,
   'admission.cancelled': 12,
+  'admission.non_billable': 13,
 };
 
 export function compareEvents(a: CanonicalEvent, b: CanonicalEvent): number {
@@ -137,6 +140,10 @@ export function deriveAdmission(events: readonly EventOf<AdmissionEventKind>[]):
       case 'admission.cancelled':
         move('cancelled', event);
         break;
+      case 'admission.non_billable':
+        // The first finding stands: a clawback is known from the day billing first said so.
+        state.nonBillable ??= { at: event.occurredAt, reason: event.reason };
+        break;
       case 'hospice.elected':
         state.electionDate = event.electionDate;
         break;
@@ -155,6 +162,7 @@ export type AdmissionEventKind =
   | 'admission.admitted'
   | 'admission.discharged'
   | 'admission.cancelled'
+  | 'admission.non_billable'
   | 'discharge.cancelled'
   | 'hospice.elected'
   | 'hospice.noe_submitted'
@@ -172,6 +180,7 @@ const admissionKinds = new Set<string>([
   'admission.admitted',
   'admission.discharged',
   'admission.cancelled',
+  'admission.non_billable',
   'discharge.cancelled',
   'hospice.elected',
   'hospice.noe_submitted',

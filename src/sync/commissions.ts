@@ -91,6 +91,8 @@ function toCommissionCase(stored: StoredCase): CommissionCase {
   return {
     referral: stored.referral,
     ...(stored.admission ? { admission: stored.admission } : {}),
+    // Billing's finding, from the feed (event admission.non_billable): the plans' non_billable clawback.
+    ...(stored.admission?.nonBillable ? { nonBillable: stored.admission.nonBillable } : {}),
     owners: {
       ...(stored.companyOwnerId ? { companyOwnerId: stored.companyOwnerId } : {}),
       ...(stored.contactOwnerId ? { contactOwnerId: stored.contactOwnerId } : {}),

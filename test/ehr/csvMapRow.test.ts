@@ -198,6 +198,30 @@ describe('a row is a snapshot of its referral: received, then the event of its s
     ]);
   });
 
+  it("billing's finding: a profile that maps the not-billable columns gives the admission's non_billable event", () => {
+    const billing = parseCsvProfile({ ...generic, name: 'with-billing', columns: { ...generic.columns, nonBillableDate: 'Not Billable Since', nonBillableReason: 'Billing Note' } }, 'inline');
+    const row = (cells: Record<string, string>) => ({
+      ...referralRow({ 'Referral ID': 'R-1009', 'Referral Date': '9/1/2026 2:00 PM', Status: 'Admitted', 'Status Date': '9/3/2026', 'SOC Date': '9/3/2026', 'Episode ID': 'EP-9' }),
+      'Not Billable Since': '',
+      'Billing Note': '',
+      ...cells,
+    });
+    const events = eventsOf(mapCsvRow(row({ 'Not Billable Since': '9/20/2026', 'Billing Note': '  No signed   plan of care ' }), 10, billing, ctx));
+    expect(events.at(-1)).toEqual({
+      eventId,
+      kind: 'admission.non_billable',
+      occurredAt: '2026-09-20T00:00:00-05:00',
+      source: { ...sourceOf('R-1009'), feed: 'csv:generic', messageId: expect.stringMatching(/^csv:with-billing:R-1009:[0-9a-f]{24}$/) },
+      patientHash,
+      admissionKey: 'EP-9',
+      reason: 'No signed plan of care',
+    });
+    expect(reasonOf(mapCsvRow(row({ 'Not Billable Since': '9/20/2026' }), 11, billing, ctx))).toContain('column "Billing Note" (nonBillableReason) is empty: billing\'s finding needs its reason');
+    expect(reasonOf(mapCsvRow(row({ Status: 'Pending', 'SOC Date': '', 'Not Billable Since': '9/20/2026', 'Billing Note': 'Denied' }), 12, billing, ctx))).toContain(
+      'column "Not Billable Since" (nonBillableDate) is filled but the status is pending_intake: only an admission can be found not billable',
+    );
+  });
+
   it('every event passes the canonical schema', () => {
     const outcome = mapCsvRow(referralRow({ 'Referral ID': 'R-1', 'Referral Date': '11/2/2026', Status: 'Admitted', 'SOC Date': '11/4/2026', 'Discharge Date': '11/30/2026', 'Discharge Reason': 'Expired' }), 2, generic, ctx);
     for (const event of eventsOf(outcome)) expect(canonicalEvent.parse(event)).toEqual(event);

@@ -358,3 +358,34 @@ describe('referralynx status', () => {
     expect(cli.output()).toMatch(/Commissions plan liaisons v2; last computed 2026-12-02T18:05:00\.000Z in \d+\.\d s; closed through 2026-10; open months 1 line, -\$120\.00/);
   });
 });
+
+describe("billing's finding: the non_billable clawback", () => {
+  it('takes a hospice commission back in the month billing found the admission not billable, within the window', async () => {
+    // R7 Maria, hospice, Medicare FFS, SOC 11-05: her 1st counted in November under v1, $150 x1.0 x1.0 = $150.00.
+    // Billing finds it not billable on 11-20, 15 days after it counted: within hospice's 30-day non_billable window.
+    await push([
+      referral('R7', 'p7', '2026-11-03T14:00:00Z', { businessLine: 'hospice', payerCategory: 'medicare_ffs', marketerId: 'MKT-1' }),
+      admitted('A7', 'R7', 'p7', '2026-11-05'),
+    ]);
+    // The referral's owner (its marketer's) is decided as the sync writes it.
+    await sync();
+    const earned = await recomputeCommissions(harness.db.pool, queue, tenant, new Date('2026-12-03T17:00:00Z'));
+    expect(earned?.lines.filter((l) => l.referralKey === 'R7').map((l) => [l.period, l.payeeOwnerId, l.kind, l.amountCents])).toEqual([['2026-11', MARIA, 'earned', 15000]]);
+
+    await push([{ kind: 'admission.non_billable', occurredAt: '2026-11-20T16:00:00Z', patient: { id: 'p7' }, admissionKey: 'A7', reason: 'No signed plan of care' }]);
+    const run = await recomputeCommissions(harness.db.pool, queue, tenant, new Date('2026-12-03T17:05:00Z'));
+    expect(run?.lines.filter((l) => l.referralKey === 'R7').map((l) => [l.period, l.payeeOwnerId, l.kind, l.amountCents])).toEqual([
+      ['2026-11', MARIA, 'earned', 15000],
+      ['2026-11', MARIA, 'clawback', -15000],
+    ]);
+    expect(run?.lines.find((l) => l.referralKey === 'R7' && l.kind === 'clawback')?.explanation).toContain('found not billable (No signed plan of care)');
+    await sync();
+    expect((await admissionRecords()).get('A7')).toMatchObject({ rlx_commission_status: 'clawed_back', rlx_commission_amount: '0', rlx_commission_payee: MARIA });
+
+    // A second finding changes nothing: the first one stands.
+    await push([{ kind: 'admission.non_billable', occurredAt: '2026-11-25T16:00:00Z', patient: { id: 'p7' }, admissionKey: 'A7', reason: 'Eligibility denied' }]);
+    const again = await recomputeCommissions(harness.db.pool, queue, tenant, new Date('2026-12-03T17:10:00Z'));
+    expect(again?.queued).toBe(0);
+    expect(again?.lines.find((l) => l.referralKey === 'R7' && l.kind === 'clawback')?.explanation).toContain('No signed plan of care');
+  });
+});

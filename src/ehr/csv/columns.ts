@@ -20,6 +20,8 @@ export const fieldNames = [
   'admissionKey',
   'dischargeDate',
   'dischargeReason',
+  'nonBillableDate',
+  'nonBillableReason',
   'businessLine',
   'payerCategory',
   'payerName',

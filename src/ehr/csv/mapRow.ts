@@ -328,6 +328,13 @@ export class CsvRowMapper {
         }
       }
     }
+    const nonBillableDate = date('nonBillableDate');
+    if (nonBillableDate && status !== undefined) {
+      const reason = text('nonBillableReason', 200);
+      if (status !== 'admitted') problem('nonBillableDate', `is filled but the status is ${status}: only an admission can be found not billable`);
+      else if (!reason) problem('nonBillableReason', 'is empty: billing\'s finding needs its reason');
+      else contents.push({ kind: 'admission.non_billable', occurredAt: nonBillableDate.instant, admissionKey, reason });
+    }
     if (problems.length > 0) return { ok: false, problems };
     const assigner = raw('patientIdAssigner');
     const patientHash = ctx.hashPatient({ value: patientId, ...(assigner !== '' && { assigner }) });

@@ -106,6 +106,9 @@ const profileColumns = z
     admissionKey: columnSpec.optional(),
     dischargeDate: columnSpec.optional(),
     dischargeReason: columnSpec.optional(),
+    /** When billing found the admission cannot be billed, and its words why (a billing report's columns). */
+    nonBillableDate: columnSpec.optional(),
+    nonBillableReason: columnSpec.optional(),
     businessLine: columnSpec.optional(),
     payerCategory: columnSpec.optional(),
     payerName: columnSpec.optional(),
