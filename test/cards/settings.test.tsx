@@ -271,6 +271,36 @@ describe('the settings page', () => {
       expect(renderer.find(Input, { name: 'nonAdmit.label' }).props.error).toBeUndefined();
     });
 
+    it("removes an added reason and gives a reworded default Referralynx's words back: neither is sent", async () => {
+      const noCaregiver = { value: 'no_caregiver', label: 'No caregiver at home', words: 'no caregiver at home', offer: 'We are glad to talk through other options.', isDefault: false, reworded: false };
+      const page = { ...settingsPage, nonAdmitReasons: [insurance, { ...outsideArea, label: 'Out of our area', reworded: true }, noCaregiver] };
+      const { renderer, server } = renderPage({
+        [SETTINGS]: ok(page),
+        'PUT /cards/settings': ok({ followUps: settingsPage.followUps, timeZone: 'America/New_York', holidayCalendar: 'US', nonAdmitReasons: [insurance, outsideArea] }),
+      });
+      await loaded(renderer);
+      // An untouched default can be neither removed nor restored.
+      edit(renderer, 0);
+      await renderer.waitFor(() => expect(renderer.find(Input, { name: 'nonAdmit.label' }).props.value).toBe(insurance.label));
+      expect(renderer.maybeFind(Button, withText('Remove this reason'))).toBeNull();
+      expect(renderer.maybeFind(Button, withText("Use Referralynx's words"))).toBeNull();
+
+      edit(renderer, 2);
+      await renderer.waitFor(() => expect(renderer.find(Button, withText('Remove this reason'))).toBeTruthy());
+      renderer.find(Button, withText('Remove this reason')).trigger('onClick');
+      await renderer.waitFor(() => expect(reasonRows(renderer)).toHaveLength(3));
+      edit(renderer, 1);
+      await renderer.waitFor(() => expect(renderer.find(Button, withText("Use Referralynx's words"))).toBeTruthy());
+      renderer.find(Button, withText("Use Referralynx's words")).trigger('onClick');
+      await renderer.waitFor(() => expect(reasonRows(renderer)?.[2]).toBe("Out of our areaReferralynx's words, once saved"));
+
+      renderer.find(Button, withText('Save non-admit reasons')).trigger('onClick');
+      await renderer.waitFor(() => expect(renderer.find(Alert, { title: 'Non-admit reasons saved' })).toBeTruthy());
+      // Nothing added or reworded is left: the list sent is empty, and the server answers with its defaults.
+      expect(server.sent.at(-1)).toEqual({ method: 'PUT', path: '/cards/settings', body: { nonAdmitReasons: [] } });
+      expect(reasonRows(renderer)?.slice(1)).toEqual([`${insurance.label}${insurance.words}`, `${outsideArea.label}${outsideArea.words}`]);
+    });
+
     it('says a refusal of the whole list in the alert, where no field can show it', async () => {
       const { renderer } = renderPage({
         [SETTINGS]: ok(settingsPage),

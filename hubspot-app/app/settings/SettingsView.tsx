@@ -311,13 +311,17 @@ function FollowUpRules({ page, api, onSaved }: { page: SettingsPage; api: Api; o
   );
 }
 
-/** A reason on the page: as saved, or as being edited (`changed`), or added here and not saved yet (`isNew`). */
+/**
+ * A reason on the page: as saved, or as being edited (`changed`), or added here and not saved yet (`isNew`), or a
+ * reworded default to be given Referralynx's words again at the next save (`restore`).
+ */
 interface ReasonDraft extends NonAdmitReason {
   changed: boolean;
   isNew: boolean;
+  restore: boolean;
 }
 
-const toDrafts = (reasons: readonly NonAdmitReason[]): ReasonDraft[] => reasons.map((reason) => ({ ...reason, changed: false, isNew: false }));
+const toDrafts = (reasons: readonly NonAdmitReason[]): ReasonDraft[] => reasons.map((reason) => ({ ...reason, changed: false, isNew: false, restore: false }));
 
 /**
  * The entries the settings hold: every added reason, and each default the agency reworded, before or now; an
@@ -326,7 +330,7 @@ const toDrafts = (reasons: readonly NonAdmitReason[]): ReasonDraft[] => reasons.
  */
 function toEntries(drafts: readonly ReasonDraft[]): Array<{ index: number; entry: NonAdmitReasonEntry }> {
   return drafts.flatMap((draft, index) => {
-    if (draft.isDefault && !draft.reworded && !draft.changed) return [];
+    if (draft.isDefault && ((!draft.reworded && !draft.changed) || draft.restore)) return [];
     const words = draft.words.trim();
     const offer = draft.offer.trim();
     const entry: NonAdmitReasonEntry = { value: draft.value.trim(), label: draft.label.trim(), ...(words ? { words } : {}), ...(offer ? { offer } : {}) };
@@ -351,9 +355,16 @@ function NonAdmitReasons({ page, api, onSaved }: { page: SettingsPage; api: Api;
   const [saving, setSaving] = useState(false);
   const current = editing === undefined ? undefined : drafts[editing];
   const change = (index: number, fields: Partial<NonAdmitReasonEntry>) =>
-    setDrafts((list) => list.map((draft, i) => (i === index ? { ...draft, ...fields, changed: true } : draft)));
+    setDrafts((list) => list.map((draft, i) => (i === index ? { ...draft, ...fields, changed: true, restore: false } : draft)));
+  // An added reason leaves the list at the next save (referrals that carry it then read "other"); a reworded default
+  // gets Referralynx's words back.
+  const remove = (index: number) => {
+    setDrafts((list) => list.filter((_, i) => i !== index));
+    setEditing(undefined);
+  };
+  const restore = (index: number) => setDrafts((list) => list.map((draft, i) => (i === index ? { ...draft, restore: true } : draft)));
   const add = () => {
-    setDrafts((list) => [...list, { value: '', label: '', words: '', offer: '', isDefault: false, reworded: false, changed: true, isNew: true }]);
+    setDrafts((list) => [...list, { value: '', label: '', words: '', offer: '', isDefault: false, reworded: false, changed: true, isNew: true, restore: false }]);
     setEditing(drafts.length);
   };
   const save = async () => {
@@ -399,7 +410,7 @@ function NonAdmitReasons({ page, api, onSaved }: { page: SettingsPage; api: Api;
           {drafts.map((reason, index) => (
             <TableRow key={index}>
               <TableCell>{reason.label}</TableCell>
-              <TableCell>{reason.words}</TableCell>
+              <TableCell>{reason.restore ? "Referralynx's words, once saved" : reason.words}</TableCell>
             </TableRow>
           ))}
         </TableBody>
@@ -442,6 +453,15 @@ function NonAdmitReasons({ page, api, onSaved }: { page: SettingsPage; api: Api;
             onChange={(offer) => change(editing, { offer })}
             {...fieldError(editing, 'offer')}
           />
+          {!current.isDefault ? (
+            <Button variant="destructive" onClick={() => remove(editing)}>
+              Remove this reason
+            </Button>
+          ) : current.reworded || current.changed ? (
+            <Button variant="secondary" disabled={current.restore} onClick={() => restore(editing)}>
+              Use Referralynx&apos;s words
+            </Button>
+          ) : null}
         </Box>
       ) : null}
       {result?.ok ? (
