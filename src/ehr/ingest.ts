@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { nonAdmitReasonsOf } from '../config/tenantSettings';
 import type { Tenant } from '../store/tenants';
 import type { EhrStore, RawInput, RecordResult } from '../store/ehrStore';
 import { loadProfile, mapCsvRow, parseCsvFile, type CsvProfile } from './csv';
@@ -80,7 +81,12 @@ export class Ingestor {
   }
 
   context(feed: string): AdapterContext {
-    return { feed, timeZone: this.tenant.settings.timeZone, hashPatient: this.hashPatient };
+    return {
+      feed,
+      timeZone: this.tenant.settings.timeZone,
+      hashPatient: this.hashPatient,
+      nonAdmitReasons: nonAdmitReasonsOf(this.tenant.settings).map((reason) => reason.value),
+    };
   }
 
   /** One HL7 message, FHIR document or JSON document. */

@@ -15,6 +15,8 @@ export interface AdapterContext {
   timeZone: string;
   /** Keyed hash of a patient identifier (src/ehr/patientHash.ts). */
   hashPatient(id: PatientIdentifier): string;
+  /** The agency's non-admit reason values (its settings' list): a FHIR code equal to one is taken as it is. */
+  nonAdmitReasons?: readonly string[];
 }
 
 /**

@@ -191,6 +191,15 @@ describe('a home health referral and the agency Task that turns it down', () => 
     expect(fromTask).toEqual([expect.objectContaining({ ...expected, referralKey: 'REF-1001' })]);
   });
 
+  it("takes a code equal to one of the agency's own reasons as it is; without that reason in its list, the words decide", () => {
+    const statusReason = { coding: [{ system: 'https://agency.example/reasons', code: 'no_caregiver', display: 'No caregiver at home' }] };
+    const reasonWith = (context: AdapterContext) =>
+      eventsOf(parseFhirPayload(referralBundle({ task: { status: 'rejected', statusReason } }), context)).find((e) => e.kind === 'referral.non_admitted');
+    expect(reasonWith({ ...ctx, nonAdmitReasons: ['insurance_not_accepted', 'other', 'no_caregiver'] })).toMatchObject({ reason: 'no_caregiver' });
+    // "No caregiver at home" matches none of the default reasons' words.
+    expect(reasonWith(ctx)).toMatchObject({ reason: 'other' });
+  });
+
   it('a Task still in progress adds nothing to the referral', () => {
     expect(eventsOf(parseFhirPayload(referralBundle({ task: { status: 'in-progress' } }), ctx)).map((e) => e.kind)).toEqual(['referral.received']);
   });

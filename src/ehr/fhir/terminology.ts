@@ -126,9 +126,9 @@ const nonAdmitPatterns: Array<[DefaultNonAdmitReason, RegExp]> = [
   ['patient_declined', /\bdeclin|\brefus|\bpatient choice|\bfamily (choice|wish)|\bdoes not want|\bdid not want/i],
 ];
 
-export function nonAdmitReasonOf(reason: CodeableConcept | undefined): DefaultNonAdmitReason {
-  const exact = reason?.coding.find((c) => c.code !== undefined && nonAdmitReasons.includes(c.code))?.code;
-  if (exact) return exact as DefaultNonAdmitReason;
+export function nonAdmitReasonOf(reason: CodeableConcept | undefined, agencyReasons: readonly string[] = nonAdmitReasons): string {
+  const exact = reason?.coding.find((c) => c.code !== undefined && agencyReasons.includes(c.code))?.code;
+  if (exact) return exact;
   const words = wordsOf([reason]);
   return nonAdmitPatterns.find(([, pattern]) => pattern.test(words))?.[0] ?? 'other';
 }

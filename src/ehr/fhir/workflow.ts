@@ -77,7 +77,7 @@ export function mapTask(scope: Scope, located: Located): EventDraft[] {
     occurredAt: occurredAt(scope, located, [task.meta?.lastUpdated, task.lastModified, task.authoredOn]),
   };
   if (kind === 'referral.accepted') return [{ ...base, kind }];
-  if (kind === 'referral.non_admitted') return [{ ...base, kind, reason: nonAdmitReasonOf(task.statusReason) }];
+  if (kind === 'referral.non_admitted') return [{ ...base, kind, reason: nonAdmitReasonOf(task.statusReason, scope.ctx.nonAdmitReasons) }];
   return [{ ...base, kind, cancelledBy: 'unknown' }];
 }
 
