@@ -9,8 +9,12 @@ import { migrate } from '../src/store/migrate';
 import { createPool, describeConnectionError, ensureDatabase, type Pool } from '../src/store/postgres';
 import { Ingestor } from '../src/ehr/ingest';
 import { EhrStore } from '../src/store/ehrStore';
-import { TenantRepository, type Tenant } from '../src/store/tenants';
+import { recentTenants, TenantRepository, type Tenant } from '../src/store/tenants';
+import { systemClock } from '../src/clock';
 import { startSandbox, type RunningSandbox } from './sandbox';
+
+/** How stale the settings a long-running ingestor reads messages with may be. */
+const TENANT_SETTINGS_MAX_AGE_MS = 5_000;
 
 /** The token the in-process sandbox is started with: it stands in for a private app's access token. */
 const SANDBOX_TOKEN = 'sandbox-private-app-token';
@@ -126,6 +130,7 @@ export async function initAppServices(
     const portal = await identifyPortal(hubspot, accessToken);
     const tenants = new TenantRepository(database.pool);
     const tenant = await tenants.ensure(portal.hubId);
+    const currentTenant = recentTenants(tenants, TENANT_SETTINGS_MAX_AGE_MS, systemClock);
     const ehr = new EhrStore(database.pool);
     const services: AppServices = {
       config,
@@ -137,7 +142,9 @@ export async function initAppServices(
       ...(sandbox ? { sandbox } : {}),
       databaseDescription: database.description,
       ehr,
-      ingestor: await Ingestor.forTenant(ehr, tenant),
+      // The settings of the moment for every message: a change on the settings page or by the CLI applies within
+      // seconds, without a restart.
+      ingestor: await Ingestor.forTenant(ehr, tenant, () => currentTenant(tenant.tenantId)),
     };
     return { ...services, shutdown: cleanup };
   } catch (error) {

@@ -70,27 +70,43 @@ export class Ingestor {
   }> = [];
   private draining = false;
 
+  /** The settings messages are read with (time zone, non-admit reasons): the tenant's as last read. */
+  private settings: Tenant['settings'];
+
   private constructor(
     private readonly store: EhrStore,
     readonly tenant: Tenant,
     private readonly hashPatient: AdapterContext['hashPatient'],
-  ) {}
+    private readonly current?: () => Promise<Tenant | undefined>,
+  ) {
+    this.settings = tenant.settings;
+  }
 
-  static async forTenant(store: EhrStore, tenant: Tenant): Promise<Ingestor> {
-    return new Ingestor(store, tenant, createPatientHasher(await store.patientHashKey(tenant.tenantId)));
+  /**
+   * An ingestor for the tenant. A long-running one (the server's) gives `current`, the tenant as it is now (a short
+   * cache of it): each message and file is then read with the settings of the moment, so a time zone or a non-admit
+   * reason changed on the settings page applies to the next message, not after a restart.
+   */
+  static async forTenant(store: EhrStore, tenant: Tenant, current?: () => Promise<Tenant | undefined>): Promise<Ingestor> {
+    return new Ingestor(store, tenant, createPatientHasher(await store.patientHashKey(tenant.tenantId)), current);
+  }
+
+  private async refresh(): Promise<void> {
+    if (this.current) this.settings = (await this.current())?.settings ?? this.settings;
   }
 
   context(feed: string): AdapterContext {
     return {
       feed,
-      timeZone: this.tenant.settings.timeZone,
+      timeZone: this.settings.timeZone,
       hashPatient: this.hashPatient,
-      nonAdmitReasons: nonAdmitReasonsOf(this.tenant.settings).map((reason) => reason.value),
+      nonAdmitReasons: nonAdmitReasonsOf(this.settings).map((reason) => reason.value),
     };
   }
 
   /** One HL7 message, FHIR document or JSON document. */
   async message(format: Exclude<Format, 'csv'>, text: string, feed: string, position?: string): Promise<RecordResult> {
+    await this.refresh();
     const outcome = messageParsers[format](text, this.context(feed));
     return this.enqueue({ outcome, input: { format, feed, payload: text, ...(position ? { position } : {}) } });
   }
@@ -133,6 +149,7 @@ export class Ingestor {
     const profile = await loadProfile(profileName);
     const fileName = path.basename(file);
     const feed = `csv:${profile.name}`;
+    await this.refresh();
     const ctx = { ...this.context(feed), fileName };
     async function* rows() {
       for await (const { line, row, outcome } of parseCsvFile(file, profile, ctx)) {
@@ -146,6 +163,7 @@ export class Ingestor {
   /** The messages of an HL7 file, stored in chunks. */
   async hl7File(file: string, onRecord?: () => void): Promise<IngestSummary> {
     const feed = `file:${path.basename(file)}`;
+    await this.refresh();
     const ctx = this.context(feed);
     async function* messages() {
       for await (const { text, position } of readHl7Path(file)) {

@@ -48,3 +48,20 @@ describe('messages arriving together', () => {
     }
   });
 });
+
+describe('a long-running ingestor', () => {
+  it("reads each message with the tenant's settings of the moment: a time zone changed by the CLI or the settings page applies to the next one", async () => {
+    const tenants = new TenantRepository(db.pool);
+    const tenant = await tenants.ensure(809);
+    await tenants.updateSettings(809, { timeZone: 'America/New_York' });
+    const live = await Ingestor.forTenant(store, tenant, () => tenants.find(809));
+    // The message's time without its offset (MSH-7 16:20 on 2022-01-25): read in the agency's zone.
+    const local = (n: number) => referral(n).replace('202201251620+0000', '202201251620');
+    expect((await live.message('hl7v2', local(10), 'mllp:test')).status).toBe('accepted');
+    await tenants.updateSettings(809, { timeZone: 'America/Los_Angeles' });
+    expect((await live.message('hl7v2', local(11), 'mllp:test')).status).toBe('accepted');
+    const received = new Map((await store.listReferrals(809)).map((r) => [r.referralKey, r.facts.receivedAt ?? '']));
+    // The same local time in the message, read in New York and then in Los Angeles: three hours apart, all year.
+    expect(Date.parse(received.get('R-11') ?? '') - Date.parse(received.get('R-10') ?? '')).toBe(3 * 3600_000);
+  });
+});
