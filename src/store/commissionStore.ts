@@ -131,14 +131,27 @@ export class CommissionStore {
   // -------------------------------------------------------------------------------------------------------------
   // What a run leaves
 
-  /** The open periods' lines become these: every line after the latest closed period is replaced. */
+  /**
+   * The open periods' lines become these: every line after the latest closed period that is not among them is
+   * removed, and of the others only those that changed are written (a run after one new referral rewrites a few rows,
+   * not the portal's every line).
+   */
   async replaceOpenLines(client: Queryable, tenantId: TenantId, closedThrough: string | undefined, lines: readonly NamedCommissionLine[]): Promise<void> {
-    await client.query('DELETE FROM commission_lines WHERE tenant_id = $1 AND ($2::text IS NULL OR period > $2)', [tenantId, closedThrough ?? null]);
-    if (lines.length === 0) return;
     await client.query(
-      `INSERT INTO commission_lines (tenant_id, line_id, period, payee_owner_id, referral_name, line)
-       SELECT $1, l->>'id', l->>'period', l->>'payeeOwnerId', l->>'referralName', l - 'referralName' FROM jsonb_array_elements($2::jsonb) AS x(l)`,
-      [tenantId, JSON.stringify(lines)],
+      `WITH incoming AS (
+         SELECT l->>'id' AS line_id, l->>'period' AS period, l->>'payeeOwnerId' AS payee_owner_id, l->>'referralName' AS referral_name,
+                l - 'referralName' AS line
+         FROM jsonb_array_elements($3::jsonb) AS x(l)),
+       gone AS (
+         DELETE FROM commission_lines c WHERE c.tenant_id = $1 AND ($2::text IS NULL OR c.period > $2)
+           AND NOT EXISTS (SELECT 1 FROM incoming i WHERE i.line_id = c.line_id))
+       INSERT INTO commission_lines (tenant_id, line_id, period, payee_owner_id, referral_name, line)
+       SELECT $1, line_id, period, payee_owner_id, referral_name, line FROM incoming
+       ON CONFLICT (tenant_id, line_id) DO UPDATE SET period = EXCLUDED.period, payee_owner_id = EXCLUDED.payee_owner_id,
+         referral_name = EXCLUDED.referral_name, line = EXCLUDED.line
+       WHERE (commission_lines.period, commission_lines.payee_owner_id, commission_lines.referral_name, commission_lines.line)
+         IS DISTINCT FROM (EXCLUDED.period, EXCLUDED.payee_owner_id, EXCLUDED.referral_name, EXCLUDED.line)`,
+      [tenantId, closedThrough ?? null, JSON.stringify(lines)],
     );
   }
 
@@ -187,6 +200,9 @@ export class CommissionStore {
          SELECT $1, referral_key, admission_key, outcome, properties FROM incoming
          ON CONFLICT (tenant_id, referral_key) DO UPDATE SET admission_key = EXCLUDED.admission_key, outcome = EXCLUDED.outcome,
            properties = EXCLUDED.properties, computed_at = now()
+         -- An outcome that came out the same is not rewritten: most of a portal's, on most runs.
+         WHERE (commission_outcomes.admission_key, commission_outcomes.outcome, commission_outcomes.properties)
+           IS DISTINCT FROM (EXCLUDED.admission_key, EXCLUDED.outcome, EXCLUDED.properties)
          RETURNING referral_key)
        SELECT i.admission_key FROM incoming i LEFT JOIN before b USING (referral_key)
        WHERE i.admission_key IS NOT NULL AND i.properties IS DISTINCT FROM b.properties

@@ -389,3 +389,31 @@ describe("billing's finding: the non_billable clawback", () => {
     expect(again?.lines.find((l) => l.referralKey === 'R7' && l.kind === 'clawback')?.explanation).toContain('No signed plan of care');
   });
 });
+
+describe('an open month after a run', () => {
+  it("holds only the lines the facts still call for: a line whose admission was cancelled leaves it, the others stay as they were", async () => {
+    // R8 James, home health, commercial, SOC 11-10: his 1st counted in November, $100.00.
+    await push([referral('R8', 'p8', '2026-11-08T14:00:00Z', { businessLine: 'home_health', payerCategory: 'commercial', marketerId: 'MKT-2' }), admitted('A8', 'R8', 'p8', '2026-11-10')]);
+    await sync();
+    await recomputeCommissions(harness.db.pool, queue, tenant, new Date('2026-12-04T17:00:00Z'));
+    const november = async () => (await store.periodLines(harness.db.pool, tenant.tenantId, '2026-11')).lines.map((l) => [l.referralKey, l.kind, l.amountCents]);
+    const before = await november();
+    expect(before).toContainEqual(['R8', 'earned', 10000]);
+    // R5 now counts on 11-22 (A5b): James's 2nd of November after R8, so x1.5 = $150.00 where October issued $100.00
+    // for it: a correction of +$50.00 in the first open month.
+    expect(before).toContainEqual(['R5', 'correction', 5000]);
+
+    await push([{ kind: 'admission.cancelled', occurredAt: '2026-12-04T15:00:00Z', patient: { id: 'p8' }, admissionKey: 'A8' }]);
+    await recomputeCommissions(harness.db.pool, queue, tenant, new Date('2026-12-04T17:05:00Z'));
+    // R8's line is gone, and with it R5's correction (R5 is James's 1st again: $100.00, as issued). A2's clawback and
+    // R7's two lines are there as before.
+    expect(await november()).toEqual(before.filter(([key, kind]) => key !== 'R8' && !(key === 'R5' && kind === 'correction')));
+    expect(await november()).toEqual(
+      expect.arrayContaining([
+        ['R2', 'clawback', -12000],
+        ['R7', 'earned', 15000],
+        ['R7', 'clawback', -15000],
+      ]),
+    );
+  });
+});
