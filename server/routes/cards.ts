@@ -5,7 +5,7 @@ import type { Clock } from '../../src/clock';
 import { lastMonths, laterDay, monthlySeries, nonAdmitBreakdown, statusHistory, toPilotLine, toReferralLine, type LocalMonth } from '../../src/domain/cards';
 import { checkInDueDay, closeTheLoopMessage, followUpRuleLabel, messageForSource } from '../../src/domain/followUps';
 import { partnerSummaryText, periodContaining, periodTitle, summarizePartner } from '../../src/domain/partnerSummary';
-import { pilotProgress, pilotSchema, type PilotDefinition } from '../../src/domain/pilots';
+import { NO_PILOT_FACTS, pilotProgress, pilotSchema, type PilotDefinition } from '../../src/domain/pilots';
 import { hoursToStartOfCare } from '../../src/domain/referralLifecycle';
 import { WINDOWS, type Scorecard } from '../../src/domain/scorecard';
 import { timelyInitiation } from '../../src/domain/timelyInitiation';
@@ -453,7 +453,7 @@ async function partnerUpdate(deps: CardRouteDependencies, request: CardRequest, 
 async function pilotLine(pool: Pool, tenant: Tenant, pilot: Pilot, today: string) {
   const facts =
     today < pilot.periodStart
-      ? { admitted: 0, nonAdmitted: 0, timely: 0, notTimely: 0, beforeNoon: { met: 0, of: 0 }, hoursToSoc: [] }
+      ? NO_PILOT_FACTS
       : await pilots.facts(pool, tenant.tenantId, pilot, tenant.settings.timeZone, today);
   return toPilotLine(pilot, pilotProgress(pilot, facts, today));
 }

@@ -56,6 +56,9 @@ export interface PilotFacts {
   hoursToSoc: readonly number[];
 }
 
+/** The facts of a pilot whose period has not begun: nothing to measure yet. */
+export const NO_PILOT_FACTS: PilotFacts = Object.freeze({ admitted: 0, nonAdmitted: 0, timely: 0, notTimely: 0, beforeNoon: { met: 0, of: 0 }, hoursToSoc: [] });
+
 export type PilotStatus = 'not_started' | 'on_track' | 'at_risk' | 'met' | 'missed';
 
 /** A status as the cards and the partner summary say it. */
